@@ -1,0 +1,23 @@
+"""Course kernels for Numba, each written once and run on every target it has.
+
+``import kernels`` compiles nothing and touches no GPU: targets are built on first use. Enumerate them through
+the registry::
+
+    import kernels
+    for t in kernels.targets("matmul"):
+        print(t.key, t.availability())
+    matmul = kernels.get("matmul", "jit_ikj")
+"""
+from ._registry import (  # noqa: F401
+    Target,
+    TargetUnavailable,
+    families,
+    family_module,
+    get,
+    get_target,
+    target_names,
+    targets,
+)
+from . import matmul  # noqa: F401  (each family module registers its targets on import)
+
+__version__ = "0.1.0"

@@ -1,0 +1,276 @@
+"""Matrix multiply ``C = A @ B``.
+
+The loop kernels are plain Python functions written once; the ``python_*`` targets run them as they are and
+the ``jit_*`` targets hand the very same functions to Numba. The CUDA kernels are built on first use (never at
+import) from the factories at the bottom. Every target accepts any size, float32 or float64 (not mixed),
+C- or Fortran-ordered operands and strided views, and returns C in the inputs' dtype.
+"""
+from __future__ import annotations
+
+import sys
+
+import numba
+import numpy as np
+
+from . import _checks, _gpu
+from ._registry import Target, register, register_family
+
+FAMILY = "matmul"
+# Memory order of (A, B): C- or Fortran-contiguous each, or both strided views (every other row and column).
+LAYOUTS = ("CC", "CF", "FC", "FF", "strided")
+PYTHON_MAX_SIZE = 64  # pure-Python loops take seconds beyond this
+CUDA_TILE = 16  # threads per block edge of the tiled kernel: 16x16 = 256 threads, two tiles of shared memory
+
+
+def validate(A, B):
+    """Check operands; return the common dtype."""
+    _checks.check_array(A, "A", ndim=2)
+    _checks.check_array(B, "B", ndim=2)
+    dtype = _checks.check_same_dtype(A=A, B=B)
+    if A.shape[1] != B.shape[0]:
+        raise ValueError(
+            f"shapes do not conform: A is {tuple(A.shape)} and B is {tuple(B.shape)}; "
+            f"A's columns ({A.shape[1]}) must equal B's rows ({B.shape[0]})"
+        )
+    return dtype
+
+
+def reference(A, B):
+    """float64 NumPy result, the truth every target is checked against."""
+    return np.asarray(A, dtype=np.float64) @ np.asarray(B, dtype=np.float64)
+
+
+def work(A, B):
+    """Floating-point operations and the minimum bytes moved (read A and B once, write C once)."""
+    m, n = A.shape
+    p = B.shape[1]
+    item = np.dtype(A.dtype).itemsize
+    return {"flops": 2.0 * m * n * p, "bytes": float(item * (m * n + n * p + m * p))}
+
+
+def make_inputs(size, dtype, layout, rng):
+    """Square operands of edge ``size`` in the given layout, values uniform in [-1, 1)."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown matmul layout {layout!r}; known: {', '.join(LAYOUTS)}")
+    if layout == "strided":
+        big = [rng.uniform(-1, 1, (2 * size, 2 * size)).astype(dtype) for _ in range(2)]
+        return big[0][::2, ::2], big[1][::2, ::2]
+    A = np.asarray(rng.uniform(-1, 1, (size, size)), dtype=dtype, order=layout[0])
+    B = np.asarray(rng.uniform(-1, 1, (size, size)), dtype=dtype, order=layout[1])
+    return A, B
+
+
+# --- the loop kernels, written once -------------------------------------------------------------------------
+
+def loops_ijk(A, B, C):
+    """The textbook order: the inner k loop walks a row of A and a column of B."""
+    m, n = A.shape
+    p = B.shape[1]
+    for i in range(m):
+        for j in range(p):
+            for k in range(n):
+                C[i, j] += A[i, k] * B[k, j]
+
+
+def loops_ikj(A, B, C):
+    """Loops swapped so the inner j loop walks rows of B and C contiguously (for C-ordered B and C)."""
+    m, n = A.shape
+    p = B.shape[1]
+    for i in range(m):
+        for k in range(n):
+            a = A[i, k]
+            for j in range(p):
+                C[i, j] += a * B[k, j]
+
+
+def loops_prange(A, B, C):
+    """i-k-j with the rows of C shared among threads (rows are independent, so no reduction is needed)."""
+    m, n = A.shape
+    p = B.shape[1]
+    for i in numba.prange(m):
+        for k in range(n):
+            a = A[i, k]
+            for j in range(p):
+                C[i, j] += a * B[k, j]
+
+
+# Cache blocking: a KB x NB panel of B (256 x 256 float64 = 512 KiB) stays in L2 while every row of a block of
+# MB rows of A streams over it; the MB x NB block of C (4 x 256 = 8 KiB) stays in L1.
+BLOCK_M, BLOCK_K, BLOCK_N = 4, 256, 256
+
+
+def loops_blocked(A, B, C):
+    """Cache-blocked i-k-j over C-ordered operands, 4 rows of C at a time so each load of B feeds 4 FMAs."""
+    m, n = A.shape
+    p = B.shape[1]
+    n_row_blocks = (m + BLOCK_M - 1) // BLOCK_M
+    for jb in range(0, p, BLOCK_N):
+        j1 = min(jb + BLOCK_N, p)
+        for kb in range(0, n, BLOCK_K):
+            k1 = min(kb + BLOCK_K, n)
+            for ib in numba.prange(n_row_blocks):
+                i0 = ib * BLOCK_M
+                if i0 + BLOCK_M <= m:
+                    for k in range(kb, k1):
+                        a0 = A[i0, k]
+                        a1 = A[i0 + 1, k]
+                        a2 = A[i0 + 2, k]
+                        a3 = A[i0 + 3, k]
+                        for j in range(jb, j1):
+                            b = B[k, j]
+                            C[i0, j] += a0 * b
+                            C[i0 + 1, j] += a1 * b
+                            C[i0 + 2, j] += a2 * b
+                            C[i0 + 3, j] += a3 * b
+                else:  # the ragged last block of rows
+                    for i in range(i0, m):
+                        for k in range(kb, k1):
+                            a = A[i, k]
+                            for j in range(jb, j1):
+                                C[i, j] += a * B[k, j]
+
+
+def _host_loop_target(loop, contiguous=False):
+    """Wrap a loop kernel: validate, allocate the zeroed result, run. ``contiguous`` copies operands to C order
+    first (inside the call, so a layout copy is part of what is timed)."""
+
+    def matmul(A, B):
+        dtype = validate(A, B)
+        if contiguous:
+            A = np.ascontiguousarray(A)
+            B = np.ascontiguousarray(B)
+        C = np.zeros((A.shape[0], B.shape[1]), dtype=dtype)
+        loop(A, B, C)
+        return C
+
+    matmul.kernel = loop
+    return matmul
+
+
+def _numpy_target():
+    def matmul(A, B):
+        validate(A, B)
+        return A @ B
+
+    return matmul
+
+
+def _scipy_target():
+    from scipy.linalg import get_blas_funcs
+
+    def matmul(A, B):
+        validate(A, B)
+        gemm = get_blas_funcs("gemm", (A, B))
+        return gemm(1.0, A, B)
+
+    return matmul
+
+
+# --- CUDA ---------------------------------------------------------------------------------------------------
+
+cuda = None  # numba.cuda, bound by _cuda_target on first use (see _gpu.numba_cuda)
+
+
+def _naive_kernel(nbtype):
+    zero = np.dtype(str(nbtype)).type(0)  # a typed constant, so float32 runs accumulate in float32
+
+    @cuda.jit
+    def naive(A, B, C):
+        # one thread per element of C; x runs along C's columns so neighbouring threads read neighbouring B
+        j, i = cuda.grid(2)
+        if i < C.shape[0] and j < C.shape[1]:
+            acc = zero
+            for k in range(A.shape[1]):
+                acc += A[i, k] * B[k, j]
+            C[i, j] = acc
+
+    return naive
+
+
+def _tiled_kernel(nbtype):
+    tile = CUDA_TILE
+    zero = np.dtype(str(nbtype)).type(0)
+
+    @cuda.jit
+    def tiled(A, B, C):
+        # each block computes a tile x tile block of C, staging tiles of A and B through shared memory
+        sA = cuda.shared.array((tile, tile), dtype=nbtype)
+        sB = cuda.shared.array((tile, tile), dtype=nbtype)
+        tx = cuda.threadIdx.x
+        ty = cuda.threadIdx.y
+        row = cuda.blockIdx.y * tile + ty
+        col = cuda.blockIdx.x * tile + tx
+        m, n = A.shape
+        p = B.shape[1]
+        acc = zero
+        for t in range((n + tile - 1) // tile):
+            ka = t * tile + tx
+            kb = t * tile + ty
+            # out-of-range reads become zeros, so any size works, not only multiples of the tile
+            sA[ty, tx] = A[row, ka] if (row < m and ka < n) else zero
+            sB[ty, tx] = B[kb, col] if (kb < n and col < p) else zero
+            cuda.syncthreads()
+            for kk in range(tile):
+                acc += sA[ty, kk] * sB[kk, tx]
+            cuda.syncthreads()
+        if row < m and col < p:
+            C[row, col] = acc
+
+    return tiled
+
+
+def _cuda_target(factory):
+    """A matmul over a per-dtype CUDA kernel made by ``factory``; kernels are made on first use of each dtype."""
+    global cuda
+    cuda = _gpu.numba_cuda()
+    kernels = {}
+
+    def matmul(A, B, stream=0):
+        dtype = validate(A, B)
+        if dtype not in kernels:
+            kernels[dtype] = factory(numba.from_dtype(dtype))
+        host = not (_gpu.is_device_array(A) and _gpu.is_device_array(B))
+        dA = _gpu.numba_to_device(A, stream)
+        dB = _gpu.numba_to_device(B, stream)
+        m, p = A.shape[0], B.shape[1]
+        dC = cuda.device_array((m, p), dtype=dtype, stream=stream)  # every element is written by the kernel
+        blocks = (_gpu.grid_1d(p, CUDA_TILE), _gpu.grid_1d(m, CUDA_TILE))
+        kernels[dtype][blocks, (CUDA_TILE, CUDA_TILE), stream](dA, dB, dC)
+        return dC.copy_to_host(stream=stream) if host else dC
+
+    return matmul
+
+
+def _cupy_target():
+    def matmul(A, B, stream=None):
+        import cupy
+
+        validate(A, B)
+        host = not (_gpu.is_device_array(A) and _gpu.is_device_array(B))
+        with (stream if stream is not None else cupy.cuda.get_current_stream()):
+            C = cupy.matmul(cupy.asarray(A), cupy.asarray(B))
+            return cupy.asnumpy(C) if host else C
+
+    return matmul
+
+
+def _jit_target(loop, contiguous=False, **options):
+    return lambda: _host_loop_target(numba.njit(**options)(loop), contiguous=contiguous)
+
+
+register_family(FAMILY, sys.modules[__name__])
+_T = lambda name, builder, description, **kw: register(Target(FAMILY, name, builder, description, **kw))  # noqa: E731
+_T("python_ijk", lambda: _host_loop_target(loops_ijk), "pure-Python loops, i-j-k order", max_size=PYTHON_MAX_SIZE)
+_T("python_ikj", lambda: _host_loop_target(loops_ikj), "pure-Python loops, i-k-j order", max_size=PYTHON_MAX_SIZE)
+_T("jit_ijk", _jit_target(loops_ijk), "@numba.jit, i-j-k order", jit=True)
+_T("jit_ikj", _jit_target(loops_ikj), "@numba.jit, i-k-j order", jit=True)
+_T("jit_prange", _jit_target(loops_prange, parallel=True), "@numba.jit(parallel=True), prange over rows", jit=True)
+_T("jit_blocked", _jit_target(loops_blocked, contiguous=True, parallel=True, fastmath=True),
+   "@numba.jit(parallel=True, fastmath=True), cache-blocked, 4 rows per pass; copies to C order", jit=True)
+_T("numpy", _numpy_target, "NumPy A @ B (BLAS gemm)")
+_T("scipy_gemm", _scipy_target, "SciPy BLAS gemm from get_blas_funcs", requires=("scipy",))
+_T("cuda_naive", lambda: _cuda_target(_naive_kernel), "@cuda.jit, one thread per element of C",
+   device="gpu", jit=True, requires=("cuda",), runtime="numba")
+_T("cuda_tiled", lambda: _cuda_target(_tiled_kernel), f"@cuda.jit, {CUDA_TILE}x{CUDA_TILE} shared-memory tiles",
+   device="gpu", jit=True, requires=("cuda",), runtime="numba")
+_T("cupy", _cupy_target, "cupy.matmul (cuBLAS)", device="gpu", requires=("cupy",), runtime="cupy")
