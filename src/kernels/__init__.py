@@ -18,6 +18,7 @@ from ._registry import (  # noqa: F401
     target_names,
     targets,
 )
-from . import matmul  # noqa: F401  (each family module registers its targets on import)
+# each family module registers its targets on import; none compiles anything or touches a GPU
+from . import matmul, sumsq, gauss, sincos, normalise, pipeline, fastmath  # noqa: F401,E402
 
 __version__ = "0.1.0"

@@ -73,18 +73,11 @@ def loops_ijk(A, B, C):
 
 
 def loops_ikj(A, B, C):
-    """Loops swapped so the inner j loop walks rows of B and C contiguously (for C-ordered B and C)."""
-    m, n = A.shape
-    p = B.shape[1]
-    for i in range(m):
-        for k in range(n):
-            a = A[i, k]
-            for j in range(p):
-                C[i, j] += a * B[k, j]
+    """Loops swapped so the inner j loop walks rows of B and C contiguously (for C-ordered B and C).
 
-
-def loops_prange(A, B, C):
-    """i-k-j with the rows of C shared among threads (rows are independent, so no reduction is needed)."""
+    The outer loop is a ``prange``: plain Python and serial ``@jit`` run it as ``range``; ``parallel=True``
+    shares the rows of C among threads (rows are independent, so no reduction is needed).
+    """
     m, n = A.shape
     p = B.shape[1]
     for i in numba.prange(m):
@@ -264,7 +257,7 @@ _T("python_ijk", lambda: _host_loop_target(loops_ijk), "pure-Python loops, i-j-k
 _T("python_ikj", lambda: _host_loop_target(loops_ikj), "pure-Python loops, i-k-j order", max_size=PYTHON_MAX_SIZE)
 _T("jit_ijk", _jit_target(loops_ijk), "@numba.jit, i-j-k order", jit=True)
 _T("jit_ikj", _jit_target(loops_ikj), "@numba.jit, i-k-j order", jit=True)
-_T("jit_prange", _jit_target(loops_prange, parallel=True), "@numba.jit(parallel=True), prange over rows", jit=True)
+_T("jit_prange", _jit_target(loops_ikj, parallel=True), "@numba.jit(parallel=True), prange over rows", jit=True)
 _T("jit_blocked", _jit_target(loops_blocked, contiguous=True, parallel=True, fastmath=True),
    "@numba.jit(parallel=True, fastmath=True), cache-blocked, 4 rows per pass; copies to C order", jit=True)
 _T("numpy", _numpy_target, "NumPy A @ B (BLAS gemm)")

@@ -1,0 +1,111 @@
+"""Targets of an element-wise kernel, all made from one scalar function.
+
+The scalar function uses ``math`` (not NumPy), which every ``@vectorize`` target accepts, the CUDA one
+included. ``@vectorize`` with signatures compiles eagerly, so the ufuncs are made inside builders, never at
+import time.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from . import _gpu, _vectors
+
+SIGNATURES = ("float32", "float64")
+
+
+def _signatures(nargs):
+    return [f"{t}({', '.join([t] * nargs)})" for t in SIGNATURES]
+
+
+def vectorize_target(scalar, nargs, target):
+    """Builder for ``@vectorize(target=...)`` over ``scalar``; the callable checks its inputs first."""
+
+    def build():
+        ufunc = numba.vectorize(_signatures(nargs), target=target)(scalar)
+        if target == "cuda":
+            return _cuda_call(ufunc, nargs)
+
+        def call(*xs):
+            _vectors.check_vectors(**{f"x{i}" if nargs > 1 else "x": a for i, a in enumerate(xs)})
+            return ufunc(*xs)
+
+        call.ufunc = ufunc
+        return call
+
+    return build
+
+
+def _cuda_call(ufunc, nargs):
+    def call(*xs, stream=0):
+        _vectors.check_vectors(**{f"x{i}" if nargs > 1 else "x": a for i, a in enumerate(xs)})
+        if all(_gpu.is_device_array(a) for a in xs):
+            # device-resident inputs: the result stays on the device, unsynchronised (the caller owns the stream)
+            return ufunc(*[_gpu.numba_to_device(a) for a in xs], stream=stream)
+        # host inputs: the ufunc copies in and out itself (the transfers the course warns about)
+        return ufunc(*[_vectors.host_contiguous(np.asarray(a)) for a in xs], stream=stream)
+
+    call.ufunc = ufunc
+    return call
+
+
+cuda = None  # numba.cuda, bound on first use; the simulator swaps this global (see _gpu.numba_cuda)
+
+
+def cuda_elementwise(scalar, nargs):
+    """The same scalar arithmetic as a plain ``@cuda.jit`` kernel, one thread per element.
+
+    numba-cuda's simulator cannot run ``@vectorize(target='cuda')``; tests run this under the simulator to check
+    the scalar function's arithmetic on the CUDA target instead. Returns ``run(*host_arrays) -> ndarray``.
+    """
+    global cuda
+    cuda = _gpu.numba_cuda()
+    device_scalar = cuda.jit(device=True)(scalar)
+
+    if nargs == 1:
+        @cuda.jit
+        def kernel(x, out):
+            i = cuda.grid(1)
+            if i < out.shape[0]:
+                out[i] = device_scalar(x[i])
+    else:
+        @cuda.jit
+        def kernel(x, y, out):
+            i = cuda.grid(1)
+            if i < out.shape[0]:
+                out[i] = device_scalar(x[i], y[i])
+
+    def run(*xs):
+        out = np.empty_like(xs[0])
+        kernel[_gpu.grid_1d(out.shape[0], 64), 64](*[np.ascontiguousarray(a) for a in xs], out)
+        return out
+
+    return run
+
+
+def register_ufunc_family(module, numpy_kernel, numpy_description):
+    """Register an element-wise family: NumPy plus the three ``@vectorize`` targets made from ``module.scalar``.
+
+    ``module`` provides FAMILY, NARGS, scalar and validate. Adding an element-wise kernel takes its scalar
+    function, its NumPy expression, and this call.
+    """
+    from ._registry import Target, register, register_family
+
+    family, scalar, nargs = module.FAMILY, module.scalar, module.NARGS
+
+    def numpy_target():
+        def call(*xs):
+            module.validate(*xs)
+            return numpy_kernel(*xs)
+
+        return call
+
+    register_family(family, module)
+    register(Target(family, "numpy", numpy_target, numpy_description))
+    register(Target(family, "vectorize_cpu", vectorize_target(scalar, nargs, "cpu"),
+                    "@vectorize(target='cpu')", jit=True))
+    register(Target(family, "vectorize_parallel", vectorize_target(scalar, nargs, "parallel"),
+                    "@vectorize(target='parallel')", jit=True))
+    register(Target(family, "vectorize_cuda", vectorize_target(scalar, nargs, "cuda"),
+                    "@vectorize(target='cuda'), from the same scalar function", device="gpu", jit=True,
+                    requires=("cuda",), runtime="numba"))

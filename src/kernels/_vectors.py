@@ -1,0 +1,32 @@
+"""Input builders and checks shared by the families whose operands are 1-D vectors."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+
+# Contiguous vectors, or strided views (every other element of a vector twice as long).
+LAYOUTS = ("contiguous", "strided")
+
+
+def make_vector(size, dtype, layout, rng, low=-1.0, high=1.0):
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown vector layout {layout!r}; known: {', '.join(LAYOUTS)}")
+    if layout == "strided":
+        return rng.uniform(low, high, 2 * size).astype(dtype)[::2]
+    return rng.uniform(low, high, size).astype(dtype)
+
+
+def check_vectors(allow_empty=False, **arrays):
+    """Every argument a 1-D floating vector, one dtype, one length; returns the dtype."""
+    for name, a in arrays.items():
+        _checks.check_array(a, name, ndim=1, allow_empty=allow_empty)
+    dtype = _checks.check_same_dtype(**arrays)
+    if len(arrays) > 1:
+        _checks.check_same_shape(**arrays)
+    return dtype
+
+
+def host_contiguous(x):
+    """What the CUDA ufunc machinery needs from a host array: a contiguous buffer (a copy for strided views)."""
+    return x if getattr(x, "flags", None) is None or x.flags.c_contiguous else np.ascontiguousarray(x)

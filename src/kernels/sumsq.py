@@ -1,0 +1,152 @@
+"""Sum of squares ``sum(x*x)`` of a vector, returned as a Python float (accumulated in float64 everywhere).
+
+The loop is written once with ``prange``: plain Python and serial ``@njit`` run it as ``range``, and
+``@njit(parallel=True, fastmath=True)`` turns it into a threaded reduction. The CUDA target is a two-pass
+block reduction (deterministic: no atomics).
+"""
+from __future__ import annotations
+
+import sys
+
+import numba
+import numpy as np
+
+from . import _gpu, _vectors
+from ._registry import Target, register, register_family
+
+FAMILY = "sumsq"
+LAYOUTS = _vectors.LAYOUTS
+PYTHON_MAX_SIZE = 100_000  # the interpreted loop runs about 10^7 elements a second
+CUDA_THREADS = 256  # threads per block of the reduction (a power of two, for the tree in shared memory)
+CUDA_MAX_BLOCKS = 1024  # enough blocks to fill a large GPU; more only lengthens the second pass
+
+
+def validate(x):
+    # an empty sum is 0.0, a well-defined answer, so empty vectors are accepted here
+    return _vectors.check_vectors(allow_empty=True, x=x)
+
+
+def reference(x):
+    x = np.asarray(x, dtype=np.float64)
+    return float(np.dot(x, x))
+
+
+def work(x):
+    return {"flops": 2.0 * x.shape[0], "bytes": float(x.shape[0] * np.dtype(x.dtype).itemsize)}
+
+
+def make_inputs(size, dtype, layout, rng):
+    return (_vectors.make_vector(size, dtype, layout, rng),)
+
+
+def loop(x):
+    """The kernel, written once."""
+    total = 0.0
+    for i in numba.prange(x.shape[0]):
+        total += x[i] * x[i]
+    return total
+
+
+def _host_target(kernel):
+    def sumsq(x):
+        validate(x)
+        return float(kernel(x))
+
+    return sumsq
+
+
+def _numpy_sum():
+    def sumsq(x):
+        validate(x)
+        return float(np.sum(x * x, dtype=np.float64))
+
+    return sumsq
+
+
+def _numpy_dot():
+    def sumsq(x):
+        validate(x)
+        return float(np.dot(x, x))
+
+    return sumsq
+
+
+cuda = None  # numba.cuda, bound on first use; the simulator swaps this global (see _gpu.numba_cuda)
+
+
+def _reduction_kernel():
+    threads = CUDA_THREADS
+
+    @cuda.jit
+    def block_sums(x, out, square):
+        # grid-stride accumulation per thread, then a tree reduction in shared memory; one partial per block
+        shared = cuda.shared.array(threads, numba.float64)
+        tid = cuda.threadIdx.x
+        acc = 0.0
+        i = cuda.grid(1)
+        stride = cuda.gridsize(1)
+        while i < x.shape[0]:
+            v = numba.float64(x[i])
+            acc += v * v if square else v
+            i += stride
+        shared[tid] = acc
+        cuda.syncthreads()
+        step = threads // 2
+        while step > 0:
+            if tid < step:
+                shared[tid] += shared[tid + step]
+            cuda.syncthreads()
+            step //= 2
+        if tid == 0:
+            out[cuda.blockIdx.x] = shared[0]
+
+    return block_sums
+
+
+def _cuda_target():
+    global cuda
+    cuda = _gpu.numba_cuda()
+    kernel = _reduction_kernel()
+
+    def sumsq(x, stream=0):
+        validate(x)
+        host = not _gpu.is_device_array(x)
+        n = x.shape[0]
+        if n == 0:
+            return 0.0
+        dx = _gpu.numba_to_device(x, stream)
+        blocks = min(CUDA_MAX_BLOCKS, _gpu.grid_1d(n, CUDA_THREADS))
+        partials = cuda.device_array(blocks, dtype=np.float64, stream=stream)
+        total = cuda.device_array(1, dtype=np.float64, stream=stream)
+        kernel[blocks, CUDA_THREADS, stream](dx, partials, True)
+        kernel[1, CUDA_THREADS, stream](partials, total, False)
+        return float(total.copy_to_host(stream=stream)[0]) if host else total
+
+    return sumsq
+
+
+def _cupy_target():
+    def sumsq(x, stream=None):
+        import cupy
+
+        validate(x)
+        host = not _gpu.is_device_array(x)
+        with (stream if stream is not None else cupy.cuda.get_current_stream()):
+            x = cupy.asarray(x)
+            total = cupy.sum(x * x, dtype=cupy.float64)
+            return float(total) if host else total
+
+    return sumsq
+
+
+register_family(FAMILY, sys.modules[__name__])
+register(Target(FAMILY, "python", lambda: _host_target(loop), "pure-Python loop", max_size=PYTHON_MAX_SIZE))
+register(Target(FAMILY, "numpy_sum", _numpy_sum, "NumPy np.sum(x*x)"))
+register(Target(FAMILY, "numpy_dot", _numpy_dot, "NumPy np.dot(x, x) (BLAS)"))
+register(Target(FAMILY, "jit", lambda: _host_target(numba.njit(loop)), "@njit loop", jit=True))
+register(Target(FAMILY, "jit_parallel", lambda: _host_target(numba.njit(parallel=True, fastmath=True)(loop)),
+                "@njit(parallel=True, fastmath=True), prange reduction", jit=True))
+register(Target(FAMILY, "cuda", _cuda_target, "@cuda.jit two-pass block reduction", device="gpu", jit=True,
+                requires=("cuda",), runtime="numba"))
+register(Target(FAMILY, "cupy", lambda: _cupy_target(), "CuPy cupy.sum(x*x)", device="gpu", requires=("cupy",),
+                runtime="cupy"))
