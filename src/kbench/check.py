@@ -1,0 +1,71 @@
+"""``kbench check``: every available kernel on fresh random data against the float64 NumPy reference."""
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+# Odd, tile-unaligned sizes; small enough that every target (the CUDA simulator too) finishes in seconds.
+SIZES = {"matrix": 67, "vector": 10_007}
+SIMULATOR_SIZES = {"matrix": 9, "vector": 257}
+
+
+def configure(parser):
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--family", action="append", help="only these families (repeatable)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: fresh each run)")
+
+
+def _size(module, target):
+    from kernels import _platform
+
+    sizes = SIMULATOR_SIZES if target.device == "gpu" and _platform.cuda_simulator_enabled() else SIZES
+    size = sizes["matrix" if module.FAMILY == "matmul" else "vector"]
+    return min(size, target.max_size) if target.max_size else size
+
+
+def run_checks(families=None, seed=None):
+    import kernels
+    from kernels import _verify
+
+    rng = np.random.default_rng(seed)
+    results = []
+    for family in families or kernels.families():
+        module = kernels.family_module(family)
+        for target in kernels.targets(family):
+            if not target.available:
+                results.append({"kernel": target.key, "status": "skipped", "reason": target.availability()[1]})
+                continue
+            fn = target.build()
+            for layout in module.LAYOUTS:
+                for dtype in (np.float32, np.float64):
+                    size = _size(module, target)
+                    args = module.make_inputs(size, dtype, layout, rng)
+                    row = {"kernel": target.key, "layout": layout, "dtype": np.dtype(dtype).name, "size": size}
+                    try:
+                        err = _verify.relative_error(fn(*args), module.reference(*args))
+                        ok = err <= _verify.tolerance(dtype)
+                        row.update(status="ok" if ok else "wrong", error=err, tolerance=_verify.tolerance(dtype))
+                    except Exception as exc:  # report every failure, keep checking the rest
+                        row.update(status="error", reason=f"{type(exc).__name__}: {exc}")
+                    results.append(row)
+    return results
+
+
+def main(args) -> int:
+    results = run_checks(args.family, args.seed)
+    bad = [r for r in results if r["status"] in ("wrong", "error")]
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for r in results:
+            where = f"{r['kernel']:<28} {r.get('layout', ''):<10} {r.get('dtype', ''):<8}"
+            if r["status"] in ("ok", "wrong"):
+                print(f"{where} {r['status']:<7} rel.err {r['error']:.2e} (tol {r['tolerance']:.0e})")
+            else:
+                print(f"{where} {r['status']:<7} {r.get('reason', '')}")
+        checked = sum(r["status"] in ("ok", "wrong") for r in results)
+        print(f"\n{checked - len([r for r in bad if r['status'] == 'wrong'])} of {checked} checks within tolerance; "
+              f"{len(bad)} wrong or failed", file=sys.stderr)
+    return 1 if bad else 0
