@@ -19,7 +19,8 @@ def numba_cuda():
 
 
 def is_device_array(x) -> bool:
-    return hasattr(x, "__cuda_array_interface__")
+    # CUDA Array Interface (CuPy, numba-cuda); the simulator's fake device arrays only have copy_to_host
+    return hasattr(x, "__cuda_array_interface__") or hasattr(x, "copy_to_host")
 
 
 def numba_to_device(x, stream=0):
