@@ -1,0 +1,310 @@
+"""Shared machinery of the suite: seeded cached inputs, and the base class for the target axis.
+
+Every kernel benchmark class derives from :class:`KernelBenchmark`, names its family and parameters, and gets:
+
+- the kernel looked up in the package's registry (the suite keeps no list of its own);
+- a skip (``NotImplementedError`` in ``setup``, shown as n/a) for what cannot run here: a missing GPU, CuPy or
+  SciPy, a pure-Python loop above its size limit, a CPU target above the CPU size limit, a GPU input that does
+  not fit in device memory;
+- a warm-up call in ``setup`` with the exact dtype and memory order that will be timed (JIT compilation never
+  lands in a ``time_`` benchmark), checked against the float64 NumPy reference before anything is timed;
+- for GPU targets, inputs copied to the device in ``setup`` and synchronised, and a synchronise of the stream
+  that ran the work inside every timed call.
+
+asv re-runs ``setup`` before every timing sample, so the expensive part of ``setup`` (building inputs, the
+warm-up, the check) runs once per process and parameter set and is memoised.
+"""
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+
+try:  # the suite must import (and skip) even where the package is broken or absent
+    import kernels
+    from kernels import _verify
+except ImportError:  # pragma: no cover - exercised only in a broken environment
+    kernels = None
+    _verify = None
+
+try:
+    from asv_runner.benchmarks.mark import SkipNotImplemented
+except ImportError:  # older asv: a NotImplementedError raised in a benchmark body is also shown as n/a
+    class SkipNotImplemented(NotImplementedError):
+        pass
+
+
+SEED = 20_261_121
+DTYPES = ["float32", "float64"]
+
+# Geometric size series. Matrices: 16 fits in L1, 256 in L2, 1024 (8 MiB per float64 operand) spills past L2,
+# 2048 and up live in DRAM on a CPU; 4096 and 8192 are there to fill a large GPU. Vectors: 10^3 in L1 up to
+# 10^8 (800 MB in float64), far beyond any last-level cache.
+MATRIX_SIZES = [16, 64, 256, 1024, 2048, 4096, 8192]
+VECTOR_SIZES = [1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+
+# CPU targets stop here: beyond these a single call takes seconds to minutes on a CPU, and the default suite
+# must run in minutes. The same sizes still run for GPU targets.
+CPU_MAX_MATRIX = 2048
+CPU_MAX_VECTOR = 10_000_000
+
+
+def target_names(family):
+    """The family's targets from the registry (empty if the package could not be imported)."""
+    return kernels.target_names(family) if kernels is not None else []
+
+
+@functools.lru_cache(maxsize=4)
+def host_inputs(family, size, dtype, layout):
+    """Deterministic inputs: the same seed, size, dtype and layout always give the same arrays."""
+    module = kernels.family_module(family)
+    rng = np.random.default_rng([SEED, size, np.dtype(dtype).itemsize, sum(map(ord, layout))])
+    return module.make_inputs(size, np.dtype(dtype), layout, rng)
+
+
+@functools.lru_cache(maxsize=2)
+def reference_result(family, size, dtype, layout):
+    return kernels.family_module(family).reference(*host_inputs(family, size, dtype, layout))
+
+
+# --- GPU plumbing ---------------------------------------------------------------------------------------------
+
+def new_stream(runtime):
+    """A dedicated stream of the runtime the target uses; ``synchronize()`` waits for that stream only."""
+    if runtime == "cupy":
+        import cupy
+
+        return cupy.cuda.Stream(non_blocking=True)
+    from numba import cuda
+
+    return cuda.stream()
+
+
+def device_copy(x, runtime, stream):
+    """Copy a host input to the device, keeping its memory order; strided views stay strided views there."""
+    base = x.base if (x.base is not None and not (x.flags.c_contiguous or x.flags.f_contiguous)) else None
+    if base is not None and base.ndim == x.ndim and base.flags.c_contiguous and np.shares_memory(x, base):
+        steps = [xs // bs for xs, bs in zip(x.strides, base.strides)]
+        view = tuple(slice(0, n * s, s) for n, s in zip(x.shape, steps))
+        return _to_device(base, runtime, stream)[view]
+    return _to_device(x, runtime, stream)
+
+
+def _to_device(x, runtime, stream):
+    if runtime == "cupy":
+        import cupy
+
+        with stream:
+            return cupy.asarray(x, order="K")
+    from numba import cuda
+
+    return cuda.to_device(x, stream=stream)
+
+
+def free_device_bytes(runtime):
+    if runtime == "cupy":
+        import cupy
+
+        return cupy.cuda.runtime.memGetInfo()[0]
+    from numba import cuda
+
+    return cuda.current_context().get_memory_info()[0]
+
+
+# --- the base class -------------------------------------------------------------------------------------------
+
+_PREPARED = {}  # (class, params) -> prepared state; lives for one benchmark process
+
+
+class KernelBenchmark:
+    """Base of every kernel benchmark: subclasses set ``family``, ``params`` and ``param_names``.
+
+    Parameter names understood: ``size``, ``target``, and optionally ``layout`` and ``dtype`` (otherwise the
+    class attributes ``layout``/``dtype`` fix them). ``residency`` says where GPU inputs live: ``"device"``
+    (copied once in setup; the timed call is kernel work plus a synchronise) or ``"host"`` (NumPy inputs; the
+    timed call includes the transfers each way).
+    """
+
+    family = None
+    layout = None
+    dtype = "float64"
+    residency = "device"
+    cpu_max_size = None  # per-class override of the CPU size limit
+    target_max_size = {}  # per-target size limits for the slowest CPU variants, beyond the registry's
+
+    # No warm-up loop inside asv: setup has already compiled and run the kernel once, and per-sample setup
+    # re-runs would otherwise repeat the warm-up for every sample.
+    warmup_time = 0.0
+    # At least 5 samples for a usable spread (asv needs several for its confidence interval), at most 20, and
+    # stop after 3 s so the slow sizes stay affordable; two processes (rounds) interleave to average drift.
+    repeat = (5, 20, 3.0)
+    rounds = 2
+    # Large GPU sizes, pure-Python loops and the CPU's biggest matrices need more than asv's 60 s default.
+    timeout = 300
+
+    # -- setup ------------------------------------------------------------------------------------------------
+    def setup(self, *params):
+        key = (type(self), params)
+        if key not in _PREPARED:
+            _PREPARED.clear()  # one parameter set per process in practice; never hold two sets of big inputs
+            _PREPARED[key] = self._prepare(dict(zip(self.param_names, params)))
+        self.__dict__.update(_PREPARED[key])
+
+    def _prepare(self, p):
+        if kernels is None:
+            raise NotImplementedError("the kernels package could not be imported in this environment")
+        size = p["size"]
+        layout = p.get("layout", self.layout) or kernels.family_module(self.family).LAYOUTS[0]
+        dtype = np.dtype(p.get("dtype", self.dtype))
+        target = kernels.get_target(self.family, p["target"])
+        reason = self.skip_reason(target, size, dtype)
+        if reason:
+            raise NotImplementedError(reason)
+        args = host_inputs(self.family, size, dtype.name, layout)
+        fn = target.build()
+        state = {"target": target, "size": size, "dtype": dtype, "layout": layout, "host_args": args}
+        if target.device == "gpu":
+            stream = new_stream(target.runtime)
+            if self.residency == "host":
+                call_args = args
+            else:
+                call_args = tuple(device_copy(a, target.runtime, stream) for a in args)
+            stream.synchronize()  # inputs are on the device before anything is timed
+
+            def launch():
+                return fn(*call_args, stream=stream)
+
+            def run():
+                out = launch()
+                stream.synchronize()  # inside the timed call, on the stream that ran the work
+                return out
+
+            state.update(stream=stream, launch=launch)
+        else:
+            def run():
+                return fn(*args)
+
+        result = run()  # warm-up with this exact dtype and layout: compiles every JIT target here
+        _verify.check(result, reference_result(self.family, size, dtype.name, layout), dtype,
+                      what=f"{target.key} size={size} {layout} {dtype.name}")
+        state["run"] = run
+        return state
+
+    def skip_reason(self, target, size, dtype):
+        ok, why = target.availability()
+        if not ok:
+            return why
+        limit = target.max_size or self.target_max_size.get(target.name)
+        if limit and size > limit:
+            return f"{target.key} is skipped above size {limit} (too slow to be worth timing)"
+        if target.device == "cpu":
+            cpu_max = self.cpu_max_size or (CPU_MAX_MATRIX if self.family == "matmul" else CPU_MAX_VECTOR)
+            if size > cpu_max:
+                return f"size {size} is for GPU targets; CPU targets stop at {cpu_max}"
+        else:
+            need = self.device_bytes(size, dtype)
+            free = free_device_bytes(target.runtime)
+            if need > 0.8 * free:  # leave room for the runtime's own buffers and pools
+                return f"needs about {need / 2**30:.1f} GiB of device memory, {free / 2**30:.1f} GiB free"
+        return ""
+
+    def device_bytes(self, size, dtype):
+        """Device memory the inputs and result need (a family with other shapes overrides this)."""
+        n = size * size if self.family == "matmul" else size
+        return 4 * n * np.dtype(dtype).itemsize
+
+    # -- helpers for subclasses --------------------------------------------------------------------------------
+    def work(self):
+        return kernels.family_module(self.family).work(*self.host_args)
+
+    def best_seconds(self, calls=5):
+        """Best of a few timed calls, for ``track_`` rates (asv's own timing serves ``time_`` only)."""
+        import time
+
+        best = float("inf")
+        for _ in range(calls):
+            t0 = time.perf_counter()
+            self.run()
+            best = min(best, time.perf_counter() - t0)
+        return best
+
+
+def device_event_seconds(bench, launches=20):
+    """Median device time of one call from CUDA events recorded on the target's stream (GPU targets only)."""
+    if bench.target.device != "gpu":
+        raise SkipNotImplemented("device time from CUDA events applies to GPU targets only")
+    runtime, stream = bench.target.runtime, bench.stream
+    times = []
+    for _ in range(launches):
+        if runtime == "cupy":
+            import cupy
+
+            start, end = cupy.cuda.Event(), cupy.cuda.Event()
+            start.record(stream)
+            bench.launch()
+            end.record(stream)
+            end.synchronize()
+            times.append(cupy.cuda.get_elapsed_time(start, end) / 1e3)
+        else:
+            from numba import cuda
+
+            start, end = cuda.event(), cuda.event()
+            start.record(stream)
+            bench.launch()
+            end.record(stream)
+            end.synchronize()
+            times.append(cuda.event_elapsed_time(start, end) / 1e3)
+    return float(np.median(times))
+
+
+def env_flag(name):
+    return os.environ.get(name, "0") not in ("", "0")
+
+
+# --- what a class measures: mix in the ones that apply ------------------------------------------------------
+# asv calls each method with the parameter values; the prepared state set up in ``setup`` holds what they need.
+
+class TimeKernel:
+    def time_kernel(self, *params):
+        self.run()
+
+
+class PeakMemKernel:
+    def peakmem_kernel(self, *params):
+        self.run()
+
+
+class TrackGFlops:
+    def track_gflops(self, *params):
+        """Achieved GFLOP/s (higher is better; not used to gate regressions)."""
+        return self.work()["flops"] / self.best_seconds() / 1e9
+
+    track_gflops.unit = "GFLOP/s"
+
+
+class TrackGBps:
+    def track_gbps(self, *params):
+        """Achieved GB/s of the kernel's minimum traffic (higher is better; not used to gate regressions)."""
+        return self.work()["bytes"] / self.best_seconds() / 1e9
+
+    track_gbps.unit = "GB/s"
+
+
+class TrackDeviceSeconds:
+    def track_device_seconds(self, *params):
+        """Median CUDA-event time of one launch on the target's stream (GPU targets; n/a elsewhere)."""
+        return device_event_seconds(self)
+
+    track_device_seconds.unit = "seconds"
+
+
+class HostArrays(KernelBenchmark):
+    """GPU targets called with NumPy arrays, so host<->device transfers are part of each timed call."""
+
+    residency = "host"
+
+    def skip_reason(self, target, size, dtype):
+        if target.device == "cpu":
+            return "CPU targets always take host arrays; they are timed by the family's main class"
+        return super().skip_reason(target, size, dtype)

@@ -1,0 +1,40 @@
+"""Matrix multiply ``C = A @ B`` on every target: scaling with size, memory, and the effect of memory order."""
+from .common import (DTYPES, MATRIX_SIZES, KernelBenchmark, PeakMemKernel, TimeKernel, TrackDeviceSeconds,
+                     TrackGFlops, target_names)
+
+# The naive @jit loops take several seconds a call at 2048; they are timed up to 1024.
+SLOW_LOOP_LIMIT = {"jit_ijk": 1024, "jit_ikj": 1024, "jit_prange": 1024}
+
+
+class Matmul(TimeKernel, TrackGFlops, TrackDeviceSeconds, KernelBenchmark):
+    """Time of one ``C = A @ B`` of C-ordered n x n operands, result allocation included (the course's first
+    exercise). GPU targets: operands already on the device; the timed call is the kernel plus a synchronise of
+    the stream that ran it."""
+
+    family = "matmul"
+    layout = "CC"
+    params = [MATRIX_SIZES, target_names("matmul"), DTYPES]
+    param_names = ["size", "target", "dtype"]
+    target_max_size = SLOW_LOOP_LIMIT
+
+
+class MatmulMemory(PeakMemKernel, KernelBenchmark):
+    """Peak process memory of one ``C = A @ B``: inputs, result and any layout copies. No device sync needed
+    for CPU targets; GPU targets synchronise, though host RSS says little about them."""
+
+    family = "matmul"
+    layout = "CC"
+    params = [[256, 2048], target_names("matmul"), DTYPES]
+    param_names = ["size", "target", "dtype"]
+    target_max_size = SLOW_LOOP_LIMIT
+
+
+class MatmulLayout(TimeKernel, KernelBenchmark):
+    """Time of one float64 ``C = A @ B`` for each memory order of A and B (C or Fortran each), the course's
+    second exercise. GPU targets: device-resident operands, a synchronise inside the timed call."""
+
+    family = "matmul"
+    dtype = "float64"
+    params = [[64, 256, 1024], ["CC", "CF", "FC", "FF"], target_names("matmul")]
+    param_names = ["size", "layout", "target"]
+    target_max_size = SLOW_LOOP_LIMIT

@@ -1,0 +1,14 @@
+"""Sum of squares ``sum(x*x)`` on every target, contiguous and strided vectors."""
+from .common import (DTYPES, VECTOR_SIZES, KernelBenchmark, TimeKernel, TrackDeviceSeconds, TrackGBps,
+                     target_names)
+
+
+class SumSquares(TimeKernel, TrackGBps, TrackDeviceSeconds, KernelBenchmark):
+    """Time of one ``sum(x*x)``. GPU targets: ``x`` already on the device, the result left there, and a
+    synchronise of the reduction's stream inside the timed call. The result is a scalar, so no peakmem."""
+
+    family = "sumsq"
+    params = [VECTOR_SIZES, ["contiguous", "strided"], target_names("sumsq"), DTYPES]
+    param_names = ["size", "layout", "target", "dtype"]
+    # the course's bandwidth kernel: CPU targets run up to 10^8 too (one call well under a second)
+    cpu_max_size = 100_000_000
