@@ -73,6 +73,7 @@ def _numba_target():
         scale_jit(x, mean, std, out)
         return out
 
+    normalise.kernel = scale_jit
     normalise.moments = moments_jit
     return normalise
 

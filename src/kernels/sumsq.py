@@ -52,6 +52,7 @@ def _host_target(kernel):
         validate(x)
         return float(kernel(x))
 
+    sumsq.kernel = kernel
     return sumsq
 
 

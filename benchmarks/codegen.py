@@ -1,0 +1,85 @@
+"""Code generation as its own series: SIMD width and vector FMA count of each CPU loop kernel's inner loop.
+
+A Numba or LLVM release that stops vectorising a loop shows up here as a step, even on a machine where the
+timing change is lost in noise. Numbers come from the x86-64 assembly Numba produces (``inspect_asm``); on
+other architectures the benchmarks are skipped.
+"""
+import platform
+import re
+
+import numpy as np
+
+from .common import DTYPES, kernels
+
+# packed floating-point arithmetic (not moves, not scalar ss/sd forms) and the register class it uses
+_PACKED = re.compile(r"^\s*(v?(?:fn?m(?:add|sub)\w*|add|sub|mul|div|max|min|sqrt)p[sd])\s+.*?%([xyz])mm", re.M)
+_FMA = re.compile(r"^\s*vfn?m(?:add|sub)\w*p[sd]\s", re.M)
+_LABEL = re.compile(r"^(\.?L\w+):")
+_JUMP = re.compile(r"^\s*j\w+\s+(\.?L\w+)")
+_WIDTH = {"x": 128, "y": 256, "z": 512}
+
+
+def inner_loops(asm):
+    """Bodies of the innermost loops: spans from a label to a later jump back to it containing no other loop."""
+    lines = asm.splitlines()
+    labels, loops = {}, []
+    for i, line in enumerate(lines):
+        m = _LABEL.match(line)
+        if m:
+            labels[m.group(1)] = i
+        m = _JUMP.match(line)
+        if m and m.group(1) in labels and labels[m.group(1)] < i:
+            loops.append((labels[m.group(1)], i))
+    innermost = [(a, b) for a, b in loops if not any(a <= c and d <= b and (c, d) != (a, b) for c, d in loops)]
+    return ["\n".join(lines[a:b + 1]) for a, b in innermost]
+
+
+def hottest_loop_stats(asm):
+    """(SIMD width in bits, vector FMA count) of the innermost loop doing the most packed arithmetic."""
+    best = (0, 0, 0)  # (packed ops, width, fma)
+    for body in inner_loops(asm):
+        packed = _PACKED.findall(body)
+        width = max((_WIDTH[reg] for _, reg in packed), default=0)
+        fma = len(_FMA.findall(body))
+        best = max(best, (len(packed), width, fma))
+    return best[1], best[2]
+
+
+def loop_targets():
+    """CPU targets that compile a loop we can read the assembly of (built callables expose ``.kernel``)."""
+    if kernels is None:
+        return []
+    return [t.key for t in kernels.targets() if t.jit and t.device == "cpu" and "vectorize" not in t.name]
+
+
+class CodeGen:
+    """SIMD width (bits) and vector FMA instructions in the hottest inner loop of a CPU kernel, per dtype.
+    Nothing is timed; both numbers are higher-is-better (asv draws them as lower-is-better) and never gate."""
+
+    params = [loop_targets(), DTYPES]
+    param_names = ["target", "dtype"]
+
+    def setup(self, key, dtype):
+        if platform.machine().lower() not in ("x86_64", "amd64"):
+            raise NotImplementedError("assembly analysis is written for x86-64")
+        family, name = key.split(".")
+        target = kernels.get_target(family, name)
+        fn = target.build()
+        dispatcher = getattr(fn, "kernel", None)
+        if dispatcher is None or not hasattr(dispatcher, "inspect_asm"):
+            raise NotImplementedError(f"{key} exposes no Numba dispatcher to inspect")
+        module = kernels.family_module(family)
+        fn(*module.make_inputs(8, np.dtype(dtype), module.LAYOUTS[0], np.random.default_rng(0)))
+        # the signature compiled for contiguous inputs of this dtype
+        asm = "\n".join(dispatcher.inspect_asm(sig) for sig in dispatcher.signatures)
+        self.width, self.fma = hottest_loop_stats(asm)
+
+    def track_simd_width(self, key, dtype):
+        return self.width
+
+    track_simd_width.unit = "bits"
+
+    def track_vector_fma(self, key, dtype):
+        return self.fma
+
+    track_vector_fma.unit = "instructions"

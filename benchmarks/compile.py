@@ -1,0 +1,51 @@
+"""Compilation time as its own series: a Numba release that compiles slower shows up here, apart from run time."""
+import numpy as np
+
+from .common import DTYPES, kernels, new_stream
+
+SIZE = {"matmul": 16}  # compile cost does not depend on size; tiny inputs keep the run itself negligible
+VECTOR_SIZE = 1000
+
+
+def jit_targets():
+    """Every target whose first call compiles, from the registry."""
+    return [t.key for t in kernels.targets() if t.jit] if kernels is not None else []
+
+
+class CompileTime:
+    """Time of building a fresh dispatcher and making its first call (the compilation for this dtype), per
+    target. Numba's on-disk cache is never used (no target sets ``cache=True``). GPU targets synchronise their
+    stream inside the timed call. ``setup`` compiles the same target once first, so Numba's one-off lazy
+    initialisation in a new process is not charged to the first sample."""
+
+    params = [jit_targets(), DTYPES]
+    param_names = ["target", "dtype"]
+    # each call must be cold: one call per sample, a fresh dispatcher made inside the timed call
+    number = 1
+    # compiles take 0.1 to several seconds: 3 to 6 samples, at most 30 s per parameter set
+    repeat = (3, 6, 30.0)
+    warmup_time = 0.0  # a warm-up loop would only time cached calls
+    timeout = 600
+
+    def setup(self, key, dtype):
+        family, name = key.split(".")
+        self.target = kernels.get_target(family, name)
+        ok, why = self.target.availability()
+        if not ok:
+            raise NotImplementedError(why)
+        module = kernels.family_module(family)
+        size = SIZE.get(family, VECTOR_SIZE)
+        self.args = module.make_inputs(size, np.dtype(dtype), module.LAYOUTS[0], np.random.default_rng(0))
+        self.stream = new_stream(self.target.runtime) if self.target.device == "gpu" else None
+        self.first_call()
+
+    def first_call(self):
+        fn = self.target.build(fresh=True)
+        if self.stream is None:
+            return fn(*self.args)
+        out = fn(*self.args, stream=self.stream)
+        self.stream.synchronize()
+        return out
+
+    def time_first_call(self, key, dtype):
+        self.first_call()
