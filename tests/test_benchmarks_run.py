@@ -22,7 +22,9 @@ def asv_config(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("asv")
     conf = json.loads((ROOT / "asv.conf.json").read_text())
     conf.update(repo=str(ROOT), benchmark_dir=str(ROOT / "benchmarks"), results_dir=str(tmp / "results"),
-                html_dir=str(tmp / "html"), env_dir=str(tmp / "env"))
+                html_dir=str(tmp / "html"), env_dir=str(tmp / "env"),
+                # a pull-request or feature-branch checkout has no local "main"; asv only needs a branch name
+                branches=["HEAD"])
     path = tmp / "asv.conf.json"
     path.write_text(json.dumps(conf))
     return path

@@ -87,40 +87,81 @@ def loops_ikj(A, B, C):
                 C[i, j] += a * B[k, j]
 
 
-# Cache blocking: a KB x NB panel of B (256 x 256 float64 = 512 KiB) stays in L2 while every row of a block of
-# MB rows of A streams over it; the MB x NB block of C (4 x 256 = 8 KiB) stays in L1.
-BLOCK_M, BLOCK_K, BLOCK_N = 4, 256, 256
+# Register and cache tiling (the structure of BLAS gemm, written in Numba):
+# - a KC x NC panel of B (256 x 256 float64 = 512 KiB) is packed once per (jc, kc) step into NR-column strips, contiguous in k, and stays in L2 while every row block of A streams over it;
+# - each MR x KC block of A is packed into a small contiguous buffer (4 x 256 float64 = 8 KiB, in L1);
+# - the micro-kernel keeps an MR x NR = 4 x 8 tile of C in 32 scalar accumulators across the whole k loop, so
+#   LLVM's SLP vectoriser turns each row of 8 into vector FMAs on registers (no loads or stores of C inside).
+# Packing copies also make every memory order (and strided views) run the same fast path.
+MR, NR, KC, NC = 4, 8, 128, 128
 
 
 def loops_blocked(A, B, C):
-    """Cache-blocked i-k-j over C-ordered operands, 4 rows of C at a time so each load of B feeds 4 FMAs."""
+    """Packed, register-tiled matmul; the row blocks of each panel are shared among threads."""
     m, n = A.shape
     p = B.shape[1]
-    n_row_blocks = (m + BLOCK_M - 1) // BLOCK_M
-    for jb in range(0, p, BLOCK_N):
-        j1 = min(jb + BLOCK_N, p)
-        for kb in range(0, n, BLOCK_K):
-            k1 = min(kb + BLOCK_K, n)
-            for ib in numba.prange(n_row_blocks):
-                i0 = ib * BLOCK_M
-                if i0 + BLOCK_M <= m:
-                    for k in range(kb, k1):
-                        a0 = A[i0, k]
-                        a1 = A[i0 + 1, k]
-                        a2 = A[i0 + 2, k]
-                        a3 = A[i0 + 3, k]
-                        for j in range(jb, j1):
-                            b = B[k, j]
-                            C[i0, j] += a0 * b
-                            C[i0 + 1, j] += a1 * b
-                            C[i0 + 2, j] += a2 * b
-                            C[i0 + 3, j] += a3 * b
-                else:  # the ragged last block of rows
-                    for i in range(i0, m):
-                        for k in range(kb, k1):
-                            a = A[i, k]
-                            for j in range(jb, j1):
-                                C[i, j] += a * B[k, j]
+    row_blocks = (m + MR - 1) // MR
+    for jc in range(0, p, NC):
+        col_strips = (min(NC, p - jc) + NR - 1) // NR
+        for kc in range(0, n, KC):
+            kk = min(KC, n - kc)
+            Bp = np.zeros((col_strips, kk, NR), dtype=C.dtype)  # zero padding covers the ragged right edge
+            for s in numba.prange(col_strips):
+                for k in range(kk):
+                    for c in range(NR):
+                        j = jc + s * NR + c
+                        if j < p:
+                            Bp[s, k, c] = B[kc + k, j]
+            zero = np.zeros(1, dtype=C.dtype)[0]
+            for rb in numba.prange(row_blocks):
+                i0 = rb * MR
+                Ap = np.zeros((kk, MR), dtype=C.dtype)  # zero padding covers the ragged bottom edge
+                for k in range(kk):
+                    for r in range(MR):
+                        if i0 + r < m:
+                            Ap[k, r] = A[i0 + r, kc + k]
+                for s in range(col_strips):
+                    _micro_tile(Ap, Bp[s], C, i0, jc + s * NR, kk, zero)
+
+
+# Only FMA contraction is allowed (no re-association): with re-association LLVM vectorises the k loop instead,
+# keeping 32 vector accumulators that spill; without it, SLP packs each row of 8 accumulators into vectors.
+# Lazy like every njit: nothing compiles until loops_blocked does.
+FMA_ONLY = {"contract"}
+
+
+@numba.njit(fastmath=FMA_ONLY)
+def _micro_tile(Ap, Bs, C, i0, j0, kk, z):
+    """C[i0:i0+4, j0:j0+8] += Ap[:kk].T @ Bs[:kk], the tile held in registers for the whole k loop; z is a
+    zero of C's dtype."""
+    c00 = c01 = c02 = c03 = c04 = c05 = c06 = c07 = z
+    c10 = c11 = c12 = c13 = c14 = c15 = c16 = c17 = z
+    c20 = c21 = c22 = c23 = c24 = c25 = c26 = c27 = z
+    c30 = c31 = c32 = c33 = c34 = c35 = c36 = c37 = z
+    for k in range(kk):
+        b0, b1, b2, b3 = Bs[k, 0], Bs[k, 1], Bs[k, 2], Bs[k, 3]
+        b4, b5, b6, b7 = Bs[k, 4], Bs[k, 5], Bs[k, 6], Bs[k, 7]
+        a = Ap[k, 0]
+        c00 += a * b0; c01 += a * b1; c02 += a * b2; c03 += a * b3  # noqa: E702
+        c04 += a * b4; c05 += a * b5; c06 += a * b6; c07 += a * b7  # noqa: E702
+        a = Ap[k, 1]
+        c10 += a * b0; c11 += a * b1; c12 += a * b2; c13 += a * b3  # noqa: E702
+        c14 += a * b4; c15 += a * b5; c16 += a * b6; c17 += a * b7  # noqa: E702
+        a = Ap[k, 2]
+        c20 += a * b0; c21 += a * b1; c22 += a * b2; c23 += a * b3  # noqa: E702
+        c24 += a * b4; c25 += a * b5; c26 += a * b6; c27 += a * b7  # noqa: E702
+        a = Ap[k, 3]
+        c30 += a * b0; c31 += a * b1; c32 += a * b2; c33 += a * b3  # noqa: E702
+        c34 += a * b4; c35 += a * b5; c36 += a * b6; c37 += a * b7  # noqa: E702
+    tile = ((c00, c01, c02, c03, c04, c05, c06, c07), (c10, c11, c12, c13, c14, c15, c16, c17),
+            (c20, c21, c22, c23, c24, c25, c26, c27), (c30, c31, c32, c33, c34, c35, c36, c37))
+    m, p = C.shape
+    for r in range(MR):
+        if i0 + r < m:
+            row = tile[r]
+            for c in range(NR):
+                if j0 + c < p:
+                    C[i0 + r, j0 + c] += row[c]
 
 
 def _host_loop_target(loop, contiguous=False):
@@ -247,8 +288,12 @@ def _cupy_target():
     return matmul
 
 
-def _jit_target(loop, contiguous=False, **options):
-    return lambda: _host_loop_target(numba.njit(**options)(loop), contiguous=contiguous)
+def _jit_target(loop, **options):
+    return lambda: _host_loop_target(numba.njit(**options)(loop))
+
+
+def _blocked_target():
+    return _host_loop_target(numba.njit(parallel=True, fastmath=FMA_ONLY)(loops_blocked))
 
 
 register_family(FAMILY, sys.modules[__name__])
@@ -258,8 +303,8 @@ _T("python_ikj", lambda: _host_loop_target(loops_ikj), "pure-Python loops, i-k-j
 _T("jit_ijk", _jit_target(loops_ijk), "@numba.jit, i-j-k order", jit=True)
 _T("jit_ikj", _jit_target(loops_ikj), "@numba.jit, i-k-j order", jit=True)
 _T("jit_prange", _jit_target(loops_ikj, parallel=True), "@numba.jit(parallel=True), prange over rows", jit=True)
-_T("jit_blocked", _jit_target(loops_blocked, contiguous=True, parallel=True, fastmath=True),
-   "@numba.jit(parallel=True, fastmath=True), cache-blocked, 4 rows per pass; copies to C order", jit=True)
+_T("jit_blocked", _blocked_target, "@numba.jit(parallel=True, fastmath={'contract'}), packed panels, 4x8 register tiles",
+   jit=True)
 _T("numpy", _numpy_target, "NumPy A @ B (BLAS gemm)")
 _T("scipy_gemm", _scipy_target, "SciPy BLAS gemm from get_blas_funcs", requires=("scipy",))
 _T("cuda_naive", lambda: _cuda_target(_naive_kernel), "@cuda.jit, one thread per element of C",

@@ -1,0 +1,541 @@
+"""Watch the package index for Numba releases and keep the record of which ones were checked.
+
+Used by the ``numba-release-watch`` workflow; run it as ``python -m kbench.watch COMMAND``::
+
+    next               print the newest release (or pre-release) not yet in the state file, or nothing
+    mark VERSION       append a check to the state file (earlier entries are never dropped)
+    issue-body VERSION print the body of the GitHub issue for VERSION, with a hidden marker
+    find-issue VERSION read ``gh issue list --json number,body`` from stdin, print the issue for VERSION
+    overall OUTCOME... combine per-runner outcomes into one
+
+The state file (``results/release-checks/checked.json`` by default) looks like::
+
+    {"checked": [
+      {"version": "0.62.0rc1", "outcome": "regression", "date": "2025-09-01T06:12:00+00:00",
+       "report": {"cpu": "results/release-checks/cpu/....md", "gpu": "results/release-checks/gpu/....md"},
+       "runners": {"cpu": "no-regression", "gpu": "regression"}}
+    ]}
+
+``report`` is a plain path when one unlabelled report was given, else a mapping label -> path;
+``runners`` is there only when per-runner outcomes were given. Checking a version again appends
+a new entry, so the file is a history.
+
+``--report`` and ``--outcome`` take either ``VALUE`` or ``LABEL=VALUE`` (the label names the
+runner: ``cpu``, ``gpu``); both may be repeated.
+
+The release list comes from :class:`kbench.pypi.ReleaseIndex` (final releases and release
+candidates, no dev builds), or from ``pip index versions numba --pre`` where that module is
+missing. ``next --releases-file`` or the ``release_source`` argument of :func:`main` replace it
+(the tests do, so they need no network).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Mapping, Sequence
+
+PACKAGE = "numba"
+DEFAULT_STATE = Path("results") / "release-checks" / "checked.json"
+OUTCOMES = ("regression", "no-regression", "broken")
+MARKER_PREFIX = "numba-release-check:"
+# GitHub refuses issue bodies over 65536 characters; stay well below.
+BODY_LIMIT = 60000
+
+ReleaseSource = Callable[[], Iterable[str]]
+
+# PEP 440 public versions as Numba publishes them: 0.61.0, 0.62.0rc1, 0.60.0.post1, 1.0.dev3 ...
+_VERSION_RE = re.compile(
+    r"^v?(?P<release>\d+(?:\.\d+)*)"
+    r"(?:[-_.]?(?P<phase>a|alpha|b|beta|c|rc|pre|preview)[-_.]?(?P<pre>\d*))?"
+    r"(?P<postpart>[-_.]?(?:post|rev|r)[-_.]?(?P<post>\d*))?"
+    r"(?:[-_.]?dev[-_.]?(?P<dev>\d*))?\Z",
+    re.IGNORECASE,
+)
+_PHASES = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "c": 2, "rc": 2, "pre": 2, "preview": 2}
+
+
+class WatchError(Exception):
+    """A problem the user should see as one line, not a traceback."""
+
+
+# --------------------------------------------------------------------------------------- versions
+
+
+def is_valid_version(text: str) -> bool:
+    return isinstance(text, str) and _VERSION_RE.match(text.strip()) is not None
+
+
+def _parse(text: str):
+    match = _VERSION_RE.match(text.strip())
+    if match is None:
+        raise WatchError(f"not a release version: {text!r}")
+    return match
+
+
+def version_key(text: str) -> tuple:
+    """A sort key that orders versions the way PEP 440 does (``0.62.0rc1 < 0.62.0 < 0.62.0.post1``).
+
+    Written out rather than taken from ``packaging`` so that this module needs nothing outside
+    the standard library; the tests check it agrees with ``packaging`` where that is installed.
+    """
+    m = _parse(text)
+    release = [int(part) for part in m["release"].split(".")]
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    phase, pre, post, dev = m["phase"], m["pre"], m["post"], m["dev"]
+    has_post = m["postpart"] is not None
+    if phase is None and not has_post and dev is not None:
+        pre_key = (-1, 0)  # 1.0.dev1 comes before 1.0a1
+    elif phase is None:
+        pre_key = (3, 0)  # a final release comes after its pre-releases
+    else:
+        pre_key = (_PHASES[phase.lower()], int(pre or 0))
+    post_key = (1, int(post or 0)) if has_post else (0, 0)
+    dev_key = (0, int(dev or 0)) if dev is not None else (1, 0)
+    return (tuple(release), pre_key, post_key, dev_key)
+
+
+def is_prerelease(text: str) -> bool:
+    m = _parse(text)
+    return m["phase"] is not None or m["dev"] is not None
+
+
+def same_version(a: str, b: str) -> bool:
+    try:
+        return version_key(a) == version_key(b)
+    except WatchError:
+        return a.strip() == b.strip()
+
+
+def _clean_version(text: str) -> str:
+    text = str(text).strip()
+    if not is_valid_version(text):
+        raise WatchError(f"not a release version: {text!r}")
+    return text
+
+
+# --------------------------------------------------------------------------------- release source
+
+
+def releases_from_kbench_pypi() -> list[str] | None:
+    """Every Numba release and pre-release per :class:`kbench.pypi.ReleaseIndex` (which asks pip and caches
+    the answer for an hour); ``None`` when that module is not there."""
+    try:
+        module = importlib.import_module("kbench.pypi")
+    except ModuleNotFoundError as exc:
+        if exc.name in ("kbench.pypi", "kbench"):
+            return None
+        raise
+    index = getattr(module, "ReleaseIndex", None)
+    if index is None:
+        return None
+    try:
+        return [str(v) for v in index(PACKAGE).releases(pre=True)]
+    except getattr(module, "PackageIndexError", RuntimeError) as exc:
+        raise WatchError(str(exc)) from None
+
+
+def parse_pip_index(text: str) -> list[str]:
+    """The versions in the output of ``pip index versions PACKAGE``."""
+    for line in text.splitlines():
+        head, sep, tail = line.partition(":")
+        if sep and head.strip().lower() == "available versions":
+            return [v.strip() for v in tail.split(",") if v.strip()]
+    raise WatchError("could not find 'Available versions:' in the output of pip index versions")
+
+
+def releases_from_pip(package: str = PACKAGE) -> list[str]:
+    cmd = [sys.executable, "-m", "pip", "index", "versions", package, "--pre"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise WatchError(f"{' '.join(cmd)} failed: {proc.stderr.strip() or proc.stdout.strip()}")
+    return parse_pip_index(proc.stdout)
+
+
+def default_release_source() -> list[str]:
+    found = releases_from_kbench_pypi()
+    return found if found is not None else releases_from_pip()
+
+
+def releases_from_file(path: Path) -> list[str]:
+    """A JSON list of versions, or one version per line (``#`` starts a comment)."""
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return [line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()]
+    if not isinstance(data, list):
+        raise WatchError(f"{path}: expected a JSON list of versions")
+    return [str(item["version"]) if isinstance(item, dict) else str(item) for item in data]
+
+
+# ------------------------------------------------------------------------------------------ state
+
+
+def load_state(path: Path) -> dict:
+    path = Path(path)
+    if not path.exists():
+        return {"checked": []}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except json.JSONDecodeError as exc:
+        raise WatchError(f"{path}: not valid JSON ({exc})") from None
+    if isinstance(data, list):  # a bare list of entries is accepted too
+        data = {"checked": data}
+    if not isinstance(data, dict):
+        raise WatchError(f"{path}: expected a JSON object with a 'checked' list")
+    checked = data.setdefault("checked", [])
+    if not isinstance(checked, list):
+        raise WatchError(f"{path}: 'checked' must be a list")
+    for i, entry in enumerate(checked):
+        if isinstance(entry, str):  # a bare version string counts as checked with no details
+            checked[i] = {"version": entry}
+        elif not isinstance(entry, dict) or "version" not in entry:
+            raise WatchError(f"{path}: entry {i} has no 'version'")
+    return data
+
+
+def save_state(path: Path, state: dict) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(state, fh, indent=2)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def checked_versions(state: dict) -> list[str]:
+    return [str(entry["version"]) for entry in state.get("checked", [])]
+
+
+def next_unchecked(
+    releases: Iterable[str],
+    checked: Iterable[str],
+    *,
+    pre: bool = True,
+    minimum: str | None = None,
+) -> str | None:
+    """The newest version in ``releases`` that is not in ``checked``; ``None`` when there is none."""
+    done = set()
+    for version in checked:
+        try:
+            done.add(version_key(version))
+        except WatchError:
+            continue
+    floor = version_key(minimum) if minimum else None
+    best, best_key = None, None
+    for raw in releases:
+        version = str(raw).strip()
+        if not is_valid_version(version):
+            print(f"kbench.watch: ignoring {version!r}, not a release version", file=sys.stderr)
+            continue
+        key = version_key(version)
+        if key in done or (not pre and is_prerelease(version)):
+            continue
+        if floor is not None and key < floor:
+            continue
+        if best_key is None or key > best_key:
+            best, best_key = version, key
+    return best
+
+
+def overall_outcome(outcomes: Iterable[str]) -> str:
+    """One outcome for several runners: a regression anywhere wins, then a broken run, else none.
+
+    No outcomes at all (every check job lost) is ``broken``.
+    """
+    seen = [check_outcome(o) for o in outcomes]
+    if not seen:
+        return "broken"
+    for outcome in ("regression", "broken"):
+        if outcome in seen:
+            return outcome
+    return "no-regression"
+
+
+def check_outcome(text: str) -> str:
+    value = str(text).strip().lower()
+    if value not in OUTCOMES:
+        raise WatchError(f"unknown outcome {text!r}; expected one of {', '.join(OUTCOMES)}")
+    return value
+
+
+def _split_labelled(values: Sequence[str] | None) -> tuple[list[str], dict[str, str]]:
+    """``['a', 'cpu=b']`` -> ``(['a'], {'cpu': 'b'})``."""
+    plain, labelled = [], {}
+    for value in values or []:
+        m = re.match(r"^([A-Za-z0-9_.-]+)=(.*)$", value)
+        if m and "/" not in m.group(1):
+            labelled[m.group(1)] = m.group(2)
+        else:
+            plain.append(value)
+    return plain, labelled
+
+
+def mark(
+    state: dict,
+    version: str,
+    outcome: str | None,
+    reports: Sequence[str] | None = None,
+    *,
+    runners: Mapping[str, str] | None = None,
+    date: str | None = None,
+) -> dict:
+    """Append a check of ``version`` to ``state`` and return the new entry."""
+    version = _clean_version(version)
+    runners = {label: check_outcome(o) for label, o in (runners or {}).items()}
+    outcome = check_outcome(outcome) if outcome else overall_outcome(runners.values())
+    plain, labelled = _split_labelled(reports)
+    entry: dict = {
+        "version": version,
+        "outcome": outcome,
+        "date": date or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    if len(plain) == 1 and not labelled:
+        entry["report"] = plain[0]
+    elif plain or labelled:
+        named = {Path(p).stem: p for p in plain}
+        named.update(labelled)
+        entry["report"] = named
+    if runners:
+        entry["runners"] = runners
+    state.setdefault("checked", []).append(entry)
+    return entry
+
+
+# ------------------------------------------------------------------------------------------ issue
+
+
+def marker(version: str) -> str:
+    return f"<!-- {MARKER_PREFIX} {_clean_version(version)} -->"
+
+
+_OUTCOME_TEXT = {
+    "regression": "at least one benchmark is significantly slower with this release",
+    "no-regression": "no benchmark got significantly slower",
+    "broken": "the check could not be completed (a benchmark, the environment or the runner failed); "
+    "this says nothing either way about performance",
+}
+
+
+def _fence(text: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=2)
+    return "`" * (longest + 1)
+
+
+def _truncate(text: str, limit: int, where: str) -> str:
+    if len(text) <= limit:
+        return text
+    note = f"\n... (truncated; the full report is {where})\n"
+    return text[: max(0, limit - len(note))] + note
+
+
+def render_issue_body(
+    version: str,
+    reports: Mapping[str, str | None],
+    outcomes: Mapping[str, str] | None = None,
+    *,
+    overall: str | None = None,
+    run_url: str | None = None,
+    limit: int = BODY_LIMIT,
+) -> str:
+    """The issue text for ``version``.
+
+    ``reports`` maps a runner label to a report file (``None`` or a missing file: no report);
+    ``outcomes`` maps the same labels to outcomes. Markdown reports (``.md``) go in as they are,
+    anything else in a code block; each is cut so the body stays under ``limit`` characters.
+    """
+    version = _clean_version(version)
+    outcomes = {label: check_outcome(o) for label, o in (outcomes or {}).items()}
+    overall = check_outcome(overall) if overall else overall_outcome(outcomes.values()) if outcomes else None
+
+    head = [marker(version), f"## Numba {version} release check", ""]
+    if overall:
+        head += [f"**Outcome: {overall}** - {_OUTCOME_TEXT[overall]}.", ""]
+    labels = list(dict.fromkeys([*outcomes, *reports]))
+    if outcomes:
+        head += ["| Runner | Outcome |", "| --- | --- |"]
+        head += [f"| {label} | {outcomes.get(label, 'unknown')} |" for label in labels]
+        head.append("")
+    if run_url:
+        head += [f"Workflow run: {run_url}", ""]
+    head += [
+        "This issue is kept up to date by the `numba-release-watch` workflow; "
+        "a later check of the same version edits it rather than opening another.",
+        "",
+    ]
+    text = "\n".join(head)
+
+    sections = []
+    for label in reports:
+        path = reports[label]
+        body = None
+        if path and Path(path).is_file():
+            body = Path(path).read_text(encoding="utf-8", errors="replace").rstrip("\n")
+        sections.append((label, path, body))
+    overhead = sum(200 + len(str(path or "")) for _, path, _ in sections)
+    budget = max(500, (limit - len(text) - overhead) // max(1, len(sections)))
+
+    for label, path, body in sections:
+        text += f"\n### Report: {label}\n\n"
+        if body is None:
+            text += f"_No report: the {label} check did not produce one (the job failed or did not run)._\n"
+            continue
+        where = f"`{path}` in the repository" if path else "in the workflow run"
+        if str(path).endswith(".md"):
+            cut = _truncate(body, budget - 10, where)
+            if cut != body and len(re.findall(r"^\s*(```|~~~)", cut, re.M)) % 2:
+                cut += "\n```"  # the cut fell inside a code block: close it
+            text += cut + "\n"
+        else:
+            fence = _fence(body)
+            text += f"{fence}text\n{_truncate(body, budget - 2 * len(fence) - 10, where)}\n{fence}\n"
+    return text
+
+
+def find_issue(issues: Iterable[Mapping], version: str) -> int | None:
+    """The number of the oldest issue whose body carries the marker for ``version``."""
+    wanted = marker(version)
+    numbers = [
+        int(issue["number"])
+        for issue in issues
+        if isinstance(issue, Mapping) and wanted in str(issue.get("body") or "")
+    ]
+    return min(numbers) if numbers else None
+
+
+# -------------------------------------------------------------------------------------------- CLI
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m kbench.watch", description="Numba release watch: what to check next, and the record of checks"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def state_option(p):
+        p.add_argument("--state", type=Path, default=DEFAULT_STATE, help=f"state file (default {DEFAULT_STATE})")
+
+    p = sub.add_parser("next", help="print the newest release not yet checked (nothing if all are)")
+    state_option(p)
+    p.add_argument(
+        "--pre",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="consider pre-releases and release candidates too (default: yes)",
+    )
+    p.add_argument("--min-version", help="ignore releases older than this")
+    p.add_argument("--releases-file", type=Path, help="read the release list from this file instead of the index")
+
+    p = sub.add_parser("mark", help="record a check of VERSION in the state file")
+    p.add_argument("version")
+    state_option(p)
+    p.add_argument(
+        "--outcome",
+        action="append",
+        required=True,
+        help=f"one of {', '.join(OUTCOMES)}; or LABEL=OUTCOME per runner (repeatable)",
+    )
+    p.add_argument("--report", action="append", help="report file, or LABEL=PATH (repeatable)")
+    p.add_argument("--date", help="ISO date of the check (default: now, UTC)")
+
+    p = sub.add_parser("issue-body", help="print the issue body for VERSION")
+    p.add_argument("version")
+    p.add_argument("--report", action="append", help="report file, or LABEL=PATH (repeatable)")
+    p.add_argument("--outcome", action="append", help="OUTCOME, or LABEL=OUTCOME per runner (repeatable)")
+    p.add_argument("--run-url", help="link to the workflow run")
+
+    p = sub.add_parser("find-issue", help="read gh issue list --json number,body from stdin; print the issue for VERSION")
+    p.add_argument("version")
+    p.add_argument("--issues-json", type=Path, help="read the issue list from this file instead of stdin")
+
+    p = sub.add_parser("overall", help="combine per-runner outcomes into one")
+    p.add_argument("outcomes", nargs="*")
+    return parser
+
+
+def _outcome_args(values: Sequence[str] | None) -> tuple[str | None, dict[str, str]]:
+    plain, labelled = _split_labelled(values)
+    if len(plain) > 1:
+        raise WatchError("give one overall --outcome; label the others as LABEL=OUTCOME")
+    return (check_outcome(plain[0]) if plain else None), {k: check_outcome(v) for k, v in labelled.items()}
+
+
+def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "next":
+            if args.releases_file is not None:
+                releases = releases_from_file(args.releases_file)
+            else:
+                releases = list((release_source or default_release_source)())
+            found = next_unchecked(
+                releases,
+                checked_versions(load_state(args.state)),
+                pre=args.pre,
+                minimum=_clean_version(args.min_version) if args.min_version else None,
+            )
+            if found:
+                print(found)
+            return 0
+
+        if args.command == "mark":
+            overall, runners = _outcome_args(args.outcome)
+            state = load_state(args.state)
+            entry = mark(state, args.version, overall, args.report, runners=runners, date=args.date)
+            save_state(args.state, state)
+            print(f"{args.state}: {entry['version']} {entry['outcome']}", file=sys.stderr)
+            return 0
+
+        if args.command == "issue-body":
+            overall, runners = _outcome_args(args.outcome)
+            plain, labelled = _split_labelled(args.report)
+            reports: dict[str, str | None] = {}
+            for path in plain:
+                reports[Path(path).stem if (len(plain) > 1 or labelled) else "report"] = path
+            reports.update(labelled)
+            for label in runners:
+                reports.setdefault(label, None)
+            sys.stdout.write(
+                render_issue_body(args.version, reports, runners, overall=overall, run_url=args.run_url)
+            )
+            return 0
+
+        if args.command == "find-issue":
+            raw = args.issues_json.read_text(encoding="utf-8") if args.issues_json else sys.stdin.read()
+            try:
+                issues = json.loads(raw or "[]")
+            except json.JSONDecodeError as exc:
+                raise WatchError(f"issue list is not JSON ({exc})") from None
+            if not isinstance(issues, list):
+                raise WatchError("issue list must be a JSON list (gh issue list --json number,body)")
+            number = find_issue(issues, args.version)
+            if number is not None:
+                print(number)
+            return 0
+
+        if args.command == "overall":
+            print(overall_outcome(args.outcomes))
+            return 0
+    except WatchError as exc:
+        print(f"kbench.watch {args.command}: {exc}", file=sys.stderr)
+        return 2
+    raise AssertionError(args.command)  # pragma: no cover
+
+
+if __name__ == "__main__":
+    sys.exit(main())
