@@ -50,9 +50,12 @@ CPU_MAX_MATRIX = 2048
 CPU_MAX_VECTOR = 10_000_000
 
 
-def target_names(family):
-    """The family's targets from the registry (empty if the package could not be imported)."""
-    return kernels.target_names(family) if kernels is not None else []
+def target_names(family, device=None):
+    """The family's targets from the registry, optionally only those of one device ("cpu" or "gpu"); empty if
+    the package could not be imported."""
+    if kernels is None:
+        return []
+    return [t.name for t in kernels.targets(family) if device is None or t.device == device]
 
 
 @functools.lru_cache(maxsize=4)
@@ -165,6 +168,7 @@ class KernelBenchmark:
         fn = target.build()
         state = {"target": target, "size": size, "dtype": dtype, "layout": layout, "host_args": args}
         if target.device == "gpu":
+            free_before = free_device_bytes(target.runtime)
             stream = new_stream(target.runtime)
             if self.residency == "host":
                 call_args = args
@@ -186,6 +190,9 @@ class KernelBenchmark:
                 return fn(*args)
 
         result = run()  # warm-up with this exact dtype and layout: compiles every JIT target here
+        if target.device == "gpu":
+            # inputs, result and whatever the runtime still holds (CuPy's pool, numba-cuda's deferred frees)
+            state["device_bytes_used"] = free_before - free_device_bytes(target.runtime)
         _verify.check(result, reference_result(self.family, size, dtype.name, layout), dtype,
                       what=f"{target.key} size={size} {layout} {dtype.name}")
         state["run"] = run
@@ -299,12 +306,29 @@ class TrackDeviceSeconds:
     track_device_seconds.unit = "seconds"
 
 
-class HostArrays(KernelBenchmark):
-    """GPU targets called with NumPy arrays, so host<->device transfers are part of each timed call."""
+class TrackDeviceMemory:
+    def track_device_bytes(self, *params):
+        """Device memory in use after one call with its inputs and result alive, measured as the drop in the
+        driver's free memory since before setup copied anything (GPU targets; n/a elsewhere). Both runtimes
+        keep freed blocks (CuPy's pool, numba-cuda's deferred frees), so this is close to the peak."""
+        if self.target.device != "gpu":
+            raise SkipNotImplemented("device memory applies to GPU targets only")
+        return self.device_bytes_used
 
-    residency = "host"
+    track_device_bytes.unit = "bytes"
+
+
+class GpuOnly(KernelBenchmark):
+    """Base of the GPU-only classes (their ``params`` list only GPU targets, from the registry)."""
 
     def skip_reason(self, target, size, dtype):
-        if target.device == "cpu":
-            return "CPU targets always take host arrays; they are timed by the family's main class"
+        if target.device != "gpu":
+            return f"{target.key} is not a GPU target"
         return super().skip_reason(target, size, dtype)
+
+
+class HostArrays(GpuOnly):
+    """GPU targets called with NumPy arrays, so host<->device transfers are part of each timed call (CPU
+    targets always take host arrays and are timed by the family's main class)."""
+
+    residency = "host"

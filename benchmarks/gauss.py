@@ -1,9 +1,9 @@
 """The Gauss ufunc ``exp(-x*x)``: NumPy and ``@vectorize`` cpu / parallel / cuda."""
-from .common import (DTYPES, VECTOR_SIZES, HostArrays, KernelBenchmark, PeakMemKernel, TimeKernel,
-                     TrackDeviceSeconds, TrackGBps, target_names)
+from .common import (GpuOnly, DTYPES, VECTOR_SIZES, HostArrays, KernelBenchmark, PeakMemKernel, TimeKernel,
+                     TrackDeviceMemory, TrackDeviceSeconds, TrackGBps, target_names)
 
 
-class Gauss(TimeKernel, PeakMemKernel, TrackGBps, TrackDeviceSeconds, KernelBenchmark):
+class Gauss(TimeKernel, PeakMemKernel, TrackGBps, KernelBenchmark):
     """Time of one ``exp(-x*x)`` over a vector, result allocation included. cuda target: ``x`` on the device,
     the result left there, a synchronise of the ufunc's stream inside the timed call."""
 
@@ -14,8 +14,18 @@ class Gauss(TimeKernel, PeakMemKernel, TrackGBps, TrackDeviceSeconds, KernelBenc
 
 class GaussHostArrays(TimeKernel, HostArrays):
     """Time of one ``exp(-x*x)`` called with NumPy arrays: the cuda ufunc copies ``x`` in and the result out
-    inside the timed call, then a synchronise. CPU targets are skipped (timed in ``Gauss``)."""
+    inside the timed call, then a synchronise. GPU targets only (CPU targets are timed in ``Gauss``)."""
 
     family = "gauss"
-    params = [VECTOR_SIZES, ["contiguous"], target_names("gauss"), DTYPES]
+    params = [VECTOR_SIZES, ["contiguous"], target_names("gauss", "gpu"), DTYPES]
+    param_names = ["size", "layout", "target", "dtype"]
+
+
+class GaussDevice(TrackDeviceSeconds, TrackDeviceMemory, GpuOnly):
+    """GPU targets only, inputs on the device: ``track_device_seconds`` is the median CUDA-event time of one
+    call on the target's stream (lower is better); ``track_device_bytes`` the device memory in use with inputs
+    and result alive."""
+
+    family = "gauss"
+    params = [VECTOR_SIZES, ["contiguous", "strided"], target_names("gauss", "gpu"), DTYPES]
     param_names = ["size", "layout", "target", "dtype"]

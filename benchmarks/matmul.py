@@ -1,12 +1,12 @@
 """Matrix multiply ``C = A @ B`` on every target: scaling with size, memory, and the effect of memory order."""
-from .common import (DTYPES, MATRIX_SIZES, KernelBenchmark, PeakMemKernel, TimeKernel, TrackDeviceSeconds,
-                     TrackGFlops, target_names)
+from .common import (DTYPES, MATRIX_SIZES, GpuOnly, KernelBenchmark, PeakMemKernel, TimeKernel, TrackDeviceMemory,
+                     TrackDeviceSeconds, TrackGFlops, target_names)
 
 # The naive @jit loops take several seconds a call at 2048; they are timed up to 1024.
 SLOW_LOOP_LIMIT = {"jit_ijk": 1024, "jit_ikj": 1024, "jit_prange": 1024}
 
 
-class Matmul(TimeKernel, TrackGFlops, TrackDeviceSeconds, KernelBenchmark):
+class Matmul(TimeKernel, TrackGFlops, KernelBenchmark):
     """Time of one ``C = A @ B`` of C-ordered n x n operands, result allocation included (the course's first
     exercise). GPU targets: operands already on the device; the timed call is the kernel plus a synchronise of
     the stream that ran it."""
@@ -16,6 +16,17 @@ class Matmul(TimeKernel, TrackGFlops, TrackDeviceSeconds, KernelBenchmark):
     params = [MATRIX_SIZES, target_names("matmul"), DTYPES]
     param_names = ["size", "target", "dtype"]
     target_max_size = SLOW_LOOP_LIMIT
+
+
+class MatmulDevice(TrackDeviceSeconds, TrackDeviceMemory, GpuOnly):
+    """GPU targets only, operands on the device: ``track_device_seconds`` is the median CUDA-event time of one
+    launch on the target's stream (lower is better); ``track_device_bytes`` the device memory in use with
+    inputs and result alive."""
+
+    family = "matmul"
+    layout = "CC"
+    params = [MATRIX_SIZES, target_names("matmul", "gpu"), DTYPES]
+    param_names = ["size", "target", "dtype"]
 
 
 class MatmulMemory(PeakMemKernel, KernelBenchmark):

@@ -1,9 +1,9 @@
 """The two-input ufunc ``sin(x) * cos(y)``: NumPy and ``@vectorize`` cpu / parallel / cuda."""
-from .common import (DTYPES, VECTOR_SIZES, HostArrays, KernelBenchmark, PeakMemKernel, TimeKernel,
-                     TrackDeviceSeconds, TrackGBps, target_names)
+from .common import (GpuOnly, DTYPES, VECTOR_SIZES, HostArrays, KernelBenchmark, PeakMemKernel, TimeKernel,
+                     TrackDeviceMemory, TrackDeviceSeconds, TrackGBps, target_names)
 
 
-class SinCos(TimeKernel, PeakMemKernel, TrackGBps, TrackDeviceSeconds, KernelBenchmark):
+class SinCos(TimeKernel, PeakMemKernel, TrackGBps, KernelBenchmark):
     """Time of one ``sin(x) * cos(y)``, result allocation included. cuda target: ``x`` and ``y`` on the
     device, the result left there, a synchronise of the ufunc's stream inside the timed call."""
 
@@ -14,8 +14,18 @@ class SinCos(TimeKernel, PeakMemKernel, TrackGBps, TrackDeviceSeconds, KernelBen
 
 class SinCosHostArrays(TimeKernel, HostArrays):
     """Time of one ``sin(x) * cos(y)`` called with NumPy arrays: the cuda ufunc's copies in and out are inside
-    the timed call, then a synchronise. CPU targets are skipped (timed in ``SinCos``)."""
+    the timed call, then a synchronise. GPU targets only (CPU targets are timed in ``SinCos``)."""
 
     family = "sincos"
-    params = [VECTOR_SIZES, ["contiguous"], target_names("sincos"), DTYPES]
+    params = [VECTOR_SIZES, ["contiguous"], target_names("sincos", "gpu"), DTYPES]
+    param_names = ["size", "layout", "target", "dtype"]
+
+
+class SinCosDevice(TrackDeviceSeconds, TrackDeviceMemory, GpuOnly):
+    """GPU targets only, inputs on the device: ``track_device_seconds`` is the median CUDA-event time of one
+    call on the target's stream (lower is better); ``track_device_bytes`` the device memory in use with inputs
+    and result alive."""
+
+    family = "sincos"
+    params = [VECTOR_SIZES, ["contiguous", "strided"], target_names("sincos", "gpu"), DTYPES]
     param_names = ["size", "layout", "target", "dtype"]

@@ -1,9 +1,10 @@
 """Sum of squares ``sum(x*x)`` on every target, contiguous and strided vectors."""
-from .common import (DTYPES, VECTOR_SIZES, KernelBenchmark, TimeKernel, TrackDeviceSeconds, TrackGBps,
+from .common import (GpuOnly, DTYPES, VECTOR_SIZES, KernelBenchmark, TimeKernel, TrackDeviceMemory, TrackDeviceSeconds,
+                     TrackGBps,
                      target_names)
 
 
-class SumSquares(TimeKernel, TrackGBps, TrackDeviceSeconds, KernelBenchmark):
+class SumSquares(TimeKernel, TrackGBps, KernelBenchmark):
     """Time of one ``sum(x*x)``. GPU targets: ``x`` already on the device, the result left there, and a
     synchronise of the reduction's stream inside the timed call. The result is a scalar, so no peakmem."""
 
@@ -12,3 +13,13 @@ class SumSquares(TimeKernel, TrackGBps, TrackDeviceSeconds, KernelBenchmark):
     param_names = ["size", "layout", "target", "dtype"]
     # the course's bandwidth kernel: CPU targets run up to 10^8 too (one call well under a second)
     cpu_max_size = 100_000_000
+
+
+class SumSquaresDevice(TrackDeviceSeconds, TrackDeviceMemory, GpuOnly):
+    """GPU targets only, inputs on the device: ``track_device_seconds`` is the median CUDA-event time of one
+    call on the target's stream (lower is better); ``track_device_bytes`` the device memory in use with inputs
+    and result alive."""
+
+    family = "sumsq"
+    params = [VECTOR_SIZES, ["contiguous", "strided"], target_names("sumsq", "gpu"), DTYPES]
+    param_names = ["size", "layout", "target", "dtype"]

@@ -19,7 +19,7 @@ FAMILY = "matmul"
 # Memory order of (A, B): C- or Fortran-contiguous each, or both strided views (every other row and column).
 LAYOUTS = ("CC", "CF", "FC", "FF", "strided")
 PYTHON_MAX_SIZE = 64  # pure-Python loops take seconds beyond this
-CUDA_TILE = 16  # threads per block edge of the tiled kernel: 16x16 = 256 threads, two tiles of shared memory
+CUDA_TILE = 16  # threads per block edge of the naive kernel: 16 x 16 = 256 threads
 
 
 def validate(A, B):
@@ -221,40 +221,68 @@ def _naive_kernel(nbtype):
     return naive
 
 
+# Tiled kernel geometry: a block of 16 x 16 threads computes a 64 x 64 tile of C, each thread a 4 x 4 register
+# micro-tile; tiles of A (64 x 16) and B (16 x 64) are staged through shared memory, so every element loaded
+# from global memory is used 64 times from shared memory and every shared load feeds 4 FMAs.
+TILE_MN, TILE_K, MICRO = 64, 16, 4
+TILED_THREADS = TILE_MN // MICRO  # 16 threads per block edge
+
+
 def _tiled_kernel(nbtype):
-    tile = CUDA_TILE
     zero = np.dtype(str(nbtype)).type(0)
+    bmn, bk, micro, edge = TILE_MN, TILE_K, MICRO, TILED_THREADS
+    threads = edge * edge
+    loads = bmn * bk // threads  # elements of each shared tile every thread loads per k step
 
     @cuda.jit
     def tiled(A, B, C):
-        # each block computes a tile x tile block of C, staging tiles of A and B through shared memory
-        sA = cuda.shared.array((tile, tile), dtype=nbtype)
-        sB = cuda.shared.array((tile, tile), dtype=nbtype)
+        sA = cuda.shared.array((bk, bmn), dtype=nbtype)  # A's tile stored transposed: sA[k, i]
+        sB = cuda.shared.array((bk, bmn), dtype=nbtype)
+        acc = cuda.local.array((micro, micro), dtype=nbtype)
+        a = cuda.local.array(micro, dtype=nbtype)
+        b = cuda.local.array(micro, dtype=nbtype)
         tx = cuda.threadIdx.x
         ty = cuda.threadIdx.y
-        row = cuda.blockIdx.y * tile + ty
-        col = cuda.blockIdx.x * tile + tx
+        tid = ty * edge + tx
+        row0 = cuda.blockIdx.y * bmn
+        col0 = cuda.blockIdx.x * bmn
         m, n = A.shape
         p = B.shape[1]
-        acc = zero
-        for t in range((n + tile - 1) // tile):
-            ka = t * tile + tx
-            kb = t * tile + ty
-            # out-of-range reads become zeros, so any size works, not only multiples of the tile
-            sA[ty, tx] = A[row, ka] if (row < m and ka < n) else zero
-            sB[ty, tx] = B[kb, col] if (kb < n and col < p) else zero
+        for r in range(micro):
+            for c in range(micro):
+                acc[r, c] = zero
+        for k0 in range(0, n, bk):
+            for step in range(loads):
+                e = tid + step * threads
+                i, k = e // bk, e % bk  # neighbouring threads read neighbouring k: along a row of C-ordered A
+                gi, gk = row0 + i, k0 + k
+                sA[k, i] = A[gi, gk] if (gi < m and gk < n) else zero
+                k, j = e // bmn, e % bmn  # neighbouring threads read neighbouring columns of B
+                gk, gj = k0 + k, col0 + j
+                sB[k, j] = B[gk, gj] if (gk < n and gj < p) else zero
             cuda.syncthreads()
-            for kk in range(tile):
-                acc += sA[ty, kk] * sB[kk, tx]
+            for k in range(bk):
+                for r in range(micro):
+                    a[r] = sA[k, ty + r * edge]
+                for c in range(micro):
+                    b[c] = sB[k, tx + c * edge]  # a warp reads consecutive words: no bank conflicts
+                for r in range(micro):
+                    for c in range(micro):
+                        acc[r, c] += a[r] * b[c]
             cuda.syncthreads()
-        if row < m and col < p:
-            C[row, col] = acc
+        for r in range(micro):
+            i = row0 + ty + r * edge
+            for c in range(micro):
+                j = col0 + tx + c * edge
+                if i < m and j < p:
+                    C[i, j] = acc[r, c]
 
     return tiled
 
 
-def _cuda_target(factory):
-    """A matmul over a per-dtype CUDA kernel made by ``factory``; kernels are made on first use of each dtype."""
+def _cuda_target(factory, tile, threads):
+    """A matmul over a per-dtype CUDA kernel made by ``factory``; kernels are made on first use of each dtype.
+    Each block of ``threads`` x ``threads`` computes a ``tile`` x ``tile`` block of C."""
     global cuda
     cuda = _gpu.numba_cuda()
     kernels = {}
@@ -268,8 +296,8 @@ def _cuda_target(factory):
         dB = _gpu.numba_to_device(B, stream)
         m, p = A.shape[0], B.shape[1]
         dC = cuda.device_array((m, p), dtype=dtype, stream=stream)  # every element is written by the kernel
-        blocks = (_gpu.grid_1d(p, CUDA_TILE), _gpu.grid_1d(m, CUDA_TILE))
-        kernels[dtype][blocks, (CUDA_TILE, CUDA_TILE), stream](dA, dB, dC)
+        blocks = (_gpu.grid_1d(p, tile), _gpu.grid_1d(m, tile))
+        kernels[dtype][blocks, (threads, threads), stream](dA, dB, dC)
         return dC.copy_to_host(stream=stream) if host else dC
 
     return matmul
@@ -307,8 +335,9 @@ _T("jit_blocked", _blocked_target, "@numba.jit(parallel=True, fastmath={'contrac
    jit=True)
 _T("numpy", _numpy_target, "NumPy A @ B (BLAS gemm)")
 _T("scipy_gemm", _scipy_target, "SciPy BLAS gemm from get_blas_funcs", requires=("scipy",))
-_T("cuda_naive", lambda: _cuda_target(_naive_kernel), "@cuda.jit, one thread per element of C",
+_T("cuda_naive", lambda: _cuda_target(_naive_kernel, CUDA_TILE, CUDA_TILE), "@cuda.jit, one thread per element of C",
    device="gpu", jit=True, requires=("cuda",), runtime="numba")
-_T("cuda_tiled", lambda: _cuda_target(_tiled_kernel), f"@cuda.jit, {CUDA_TILE}x{CUDA_TILE} shared-memory tiles",
+_T("cuda_tiled", lambda: _cuda_target(_tiled_kernel, TILE_MN, TILED_THREADS),
+   f"@cuda.jit, {TILE_MN}x{TILE_MN} shared-memory tiles, {MICRO}x{MICRO} outputs per thread",
    device="gpu", jit=True, requires=("cuda",), runtime="numba")
 _T("cupy", _cupy_target, "cupy.matmul (cuBLAS)", device="gpu", requires=("cupy",), runtime="cupy")
