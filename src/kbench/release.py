@@ -1,0 +1,782 @@
+"""``kbench release-check``: run the suite at the current commit under two Numba releases and report regressions.
+
+How it works (details in docs/release-check.md):
+
+1. Pick the versions: the candidate defaults to the newest Numba release on the package index (final releases
+   only unless ``--pre``), the baseline to the last final release before it.
+2. Pin what each Numba needs: pip resolves ``numba==X`` together with the other packages of the repository's
+   asv matrix (``pip install --dry-run --report``), which gives the matching llvmlite and a compatible NumPy.
+3. Derive a temporary asv config from the repository's ``asv.conf.json``: same project, build and install
+   commands, results folder and environment folder, but exactly two virtualenv environments, one per release
+   (asv ``include`` entries; the regular matrix is switched off).
+4. ``asv run <HEAD>^! --record-samples --interleave-rounds -a rounds=N``: both environments run the same
+   benchmarks in alternating rounds, and every sample is stored in the normal results files, so the site shows
+   them like any other run.
+5. Check that each environment really imports the Numba it was built for, read both result files and compare
+   them with :mod:`kbench.compare`; write a Markdown and a JSON report and print the Markdown.
+
+Exit status: 0 no regression, 1 at least one timing regression, 2 the run itself broke (an environment could not
+be built, a benchmark failed, nothing ran, an environment imported the wrong Numba).
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import dataclasses
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+try:
+    from packaging.version import InvalidVersion, Version
+except ImportError:  # pragma: no cover - the bench extra brings packaging (asv needs it); see require_asv
+    InvalidVersion = ValueError
+    Version = None
+
+from . import compare, pypi
+
+DEFAULT_ROUNDS = 4
+QUICK_ROUNDS = 2
+QUICK_REPEAT = 5  # samples per round in --quick: 2 rounds x 5 = 10 per side, enough for the U test
+SIDE_ENV_VAR = "KBENCH_RELEASE_CHECK_REPLICA"  # tells two environments apart when both sides are the same
+PINNED_FIRST = ("numpy", "llvmlite", "numba")  # asv installs requirements one by one, in this order
+NUMBA_KEYS = ("numba", "llvmlite")
+
+
+class CheckError(RuntimeError):
+    """The check could not be set up or run (exit status 2)."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# command line
+# ---------------------------------------------------------------------------------------------------------------
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by release-check and bisect."""
+    parser.add_argument("--factor", type=float, default=compare.DEFAULT_FACTOR,
+                        help="ratio candidate/baseline above which a slowdown counts (default %(default)s)")
+    parser.add_argument("--alpha", type=float, default=compare.DEFAULT_ALPHA,
+                        help="significance level of the Mann-Whitney U test (default %(default)s)")
+    parser.add_argument("--python", metavar="VERSION",
+                        help="Python version of both environments (default: the first in asv.conf.json)")
+    parser.add_argument("--rounds", type=int, metavar="N",
+                        help=f"interleaved rounds per environment (default {DEFAULT_ROUNDS}, {QUICK_ROUNDS} "
+                             f"with --quick)")
+    parser.add_argument("--machine", metavar="NAME",
+                        help="asv machine name (default: this host's entry in ~/.asv-machine.json)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"fewer samples: {QUICK_ROUNDS} rounds of {QUICK_REPEAT} samples per benchmark")
+    parser.add_argument("--pre", action="store_true",
+                        help="let release candidates and betas be picked from the index")
+    parser.add_argument("--config", metavar="PATH",
+                        help="asv config to derive from (default: asv.conf.json at the repository root)")
+    parser.add_argument("--results-dir", metavar="DIR",
+                        help="asv results folder (default: results_dir of the asv config, i.e. results/)")
+    parser.add_argument("--env-dir", metavar="DIR",
+                        help="where asv keeps the environments (default: env_dir of the asv config, .asv/env)")
+    parser.add_argument("--show-stderr", action="store_true", help="show the benchmarks' stderr (asv -e)")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--baseline", metavar="VERSION",
+                        help="Numba release to compare against (default: the release before the candidate)")
+    parser.add_argument("--candidate", metavar="VERSION",
+                        help="Numba release under test (default: the newest release on the package index)")
+    parser.add_argument("--bench", metavar="REGEX", nargs="+", action="extend",
+                        help="only benchmarks matching one of these regular expressions (asv --bench)")
+    parser.add_argument("--output", metavar="DIR",
+                        help="where the reports go (default: <results dir>/release-checks)")
+    add_common_arguments(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        require_asv()
+        check = ReleaseCheck.from_args(args)
+        return check.run()
+    except (CheckError, pypi.PackageIndexError) as exc:
+        print(f"kbench release-check: {exc}", file=sys.stderr)
+        return 2
+
+
+def require_asv() -> None:
+    """What release-check and bisect need beyond the project itself: the bench extra."""
+    try:
+        import asv  # noqa: F401
+        import packaging  # noqa: F401
+        import virtualenv  # noqa: F401
+    except ImportError as exc:
+        raise CheckError(f"{exc.name} is not installed here; install the bench extra: pip install -e '.[bench]'")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# repository, config, machine
+# ---------------------------------------------------------------------------------------------------------------
+def find_repo_root(start: Optional[Path] = None) -> Path:
+    start = Path(start or os.getcwd()).resolve()
+    try:
+        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True)
+        if out.returncode == 0 and out.stdout.strip():
+            return Path(out.stdout.strip())
+    except OSError:
+        pass
+    for parent in [start, *start.parents]:
+        if (parent / "asv.conf.json").is_file():
+            return parent
+    raise CheckError(f"{start} is not inside a git repository with an asv.conf.json")
+
+
+def head_commit(repo: Path) -> str:
+    out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise CheckError(f"cannot read the current commit of {repo}: {out.stderr.strip()}")
+    return out.stdout.strip()
+
+
+def load_asv_config(path: Path) -> Dict[str, Any]:
+    """The config as a dict. asv allows // comments in its JSON; so do we."""
+    if not path.is_file():
+        raise CheckError(f"asv config {path} not found")
+    text = path.read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        from asv import util as asv_util
+
+        return asv_util.load_json(str(path), js_comments=True)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is reported the same way
+        raise CheckError(f"cannot read {path}: {exc}") from exc
+
+
+def matrix_requirements(conf: Dict[str, Any]) -> "collections.OrderedDict[str, Any]":
+    """The ``req`` part of an asv matrix (new style ``{"req": {...}}`` or legacy flat style), in order."""
+    matrix = conf.get("matrix") or {}
+    if any(k in matrix for k in ("req", "env", "env_nobuild")):
+        req = matrix.get("req") or {}
+    else:
+        req = matrix
+    return collections.OrderedDict(req)
+
+
+def matrix_env(conf: Dict[str, Any], kind: str) -> Dict[str, str]:
+    """Single-valued environment variables of the matrix (``env`` or ``env_nobuild``); lists take the first."""
+    matrix = conf.get("matrix") or {}
+    out = {}
+    for k, v in (matrix.get(kind) or {}).items():
+        if isinstance(v, list):
+            v = v[0] if v else ""
+        if v is not None:
+            out[k] = str(v)
+    return out
+
+
+def _first(value):
+    if isinstance(value, list):
+        return value[0] if value else ""
+    return value
+
+
+def _bare(key: str) -> str:
+    return key[4:] if key.startswith("pip+") else key
+
+
+def _requirement(name: str, value) -> str:
+    value = "" if value is None else str(value).strip()
+    if not value:
+        return name
+    if value[0] in "<>=!~":
+        return f"{name}{value}"
+    return f"{name}=={value}"
+
+
+def check_on_index(index: pypi.ReleaseIndex, versions: Sequence[str]) -> None:
+    """Refuse versions the index does not have (a typo would otherwise surface as a failed environment build).
+    When the index cannot be reached the versions are taken on trust."""
+    try:
+        known = set(index.all_versions())
+    except pypi.PackageIndexError as exc:
+        print(f"kbench: cannot list Numba releases ({exc}); using the versions as given", file=sys.stderr)
+        return
+    for v in versions:
+        if Version(v) not in known:
+            newest = ", ".join(str(r) for r in index.releases()[-4:])
+            raise CheckError(f"numba {v} is not on the package index (latest releases: {newest})")
+
+
+def default_python(conf: Dict[str, Any]) -> str:
+    pythons = conf.get("pythons") or []
+    if pythons:
+        return str(pythons[0])
+    return f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def ensure_machine(name: Optional[str]) -> str:
+    """Make sure asv knows the machine (``asv run`` would otherwise ask questions on the terminal) and return
+    the folder name asv will use under the results directory."""
+    from asv import machine as asv_machine
+
+    path = asv_machine.MachineCollection.get_machine_file_path()
+    known: Dict[str, Any] = {}
+    if os.path.isfile(path):
+        try:
+            with open(path) as fh:
+                known = {k: v for k, v in json.load(fh).items() if k != "version"}
+        except (OSError, ValueError):
+            known = {}
+    unique = asv_machine.Machine.get_unique_machine_name()
+    if name is None:
+        if unique in known:
+            return known[unique].get("machine", unique)
+        if len(known) == 1:  # asv uses the only entry there is
+            return next(iter(known.values())).get("machine", unique)
+        name = unique
+    if name in known:
+        return known[name].get("machine", name)
+    info = asv_machine.Machine.get_defaults()
+    info["machine"] = name
+    asv_machine.MachineCollection.save(name, info)
+    print(f"kbench: recorded asv machine {name!r} in {path} with this host's defaults", file=sys.stderr)
+    return name
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the two sides
+# ---------------------------------------------------------------------------------------------------------------
+@dataclasses.dataclass
+class SideSpec:
+    role: str  # "baseline" or "candidate"
+    numba: str
+    requirements: "collections.OrderedDict[str, str]"
+    resolved_by: str  # "pip", "pip (relaxed pins)", "config", "unpinned"
+    env: Dict[str, str] = dataclasses.field(default_factory=dict)
+    env_nobuild: Dict[str, str] = dataclasses.field(default_factory=dict)
+    notes: List[str] = dataclasses.field(default_factory=list)
+
+    def include_entry(self, python: str) -> Dict[str, Any]:
+        entry: Dict[str, Any] = {"python": python, "req": dict(self.requirements)}
+        if self.env:
+            entry["env"] = dict(self.env)
+        if self.env_nobuild:
+            entry["env_nobuild"] = dict(self.env_nobuild)
+        return entry
+
+
+Resolver = Callable[[Sequence[str], Optional[str]], Dict[str, str]]
+
+
+def _config_llvmlite_pair(conf: Dict[str, Any], numba_version: str) -> Optional[str]:
+    """The llvmlite the repository's config pairs with this Numba, if it says: an ``include`` rule naming both,
+    or the one llvmlite of the matrix that the ``exclude`` rules leave next to this Numba."""
+    for rule in conf.get("include") or []:
+        req = rule.get("req", rule) if isinstance(rule, dict) else {}
+        if str(req.get("numba", "")) == numba_version and req.get("llvmlite"):
+            return str(req["llvmlite"])
+    matrix = matrix_requirements(conf)
+    numbas = [str(v) for v in (matrix.get("numba") or [])] if isinstance(matrix.get("numba"), list) else \
+        [str(matrix.get("numba"))]
+    llvmlites = matrix.get("llvmlite") or []
+    llvmlites = [str(v) for v in (llvmlites if isinstance(llvmlites, list) else [llvmlites]) if v]
+    if numba_version not in numbas or not llvmlites:
+        return None
+
+    def excluded(llvmlite: str) -> bool:
+        target = {"numba": numba_version, "llvmlite": llvmlite}
+        for rule in conf.get("exclude") or []:
+            req = rule.get("req") if isinstance(rule, dict) else None
+            if not req or set(rule) != {"req"} or not set(req) <= set(target):
+                continue  # only rules about these two requirements say anything about the pairing
+            if all(re.fullmatch(str(pattern), target[k]) for k, pattern in req.items()):
+                return True
+        return False
+
+    left = [v for v in llvmlites if not excluded(v)]
+    return left[0] if len(left) == 1 else None
+
+
+def side_requirements(role: str, numba_version: str, conf: Dict[str, Any], python: str,
+                      resolver: Resolver = lambda reqs, py: pypi.resolve(reqs, py)) -> SideSpec:
+    """Pins for one environment: ``numba==X`` plus everything else of the config's matrix, as pip resolves
+    them together (so llvmlite and NumPy match that Numba)."""
+    base = matrix_requirements(conf)
+    others = collections.OrderedDict()
+    for key, value in base.items():
+        if _bare(key) in NUMBA_KEYS:
+            continue
+        value = _first(value)
+        if value is None:  # asv: null means "not installed"
+            continue
+        others[key] = value
+    want = [f"numba=={numba_version}"] + [_requirement(_bare(k), v) for k, v in others.items()]
+    notes = []
+    resolved_by = "pip"
+    try:
+        resolved = resolver(want, python)
+    except pypi.PackageIndexError as exc:
+        relaxed = [f"numba=={numba_version}"] + [_bare(k) for k in others]
+        try:
+            resolved = resolver(relaxed, python)
+            resolved_by = "pip (relaxed pins)"
+            notes.append(f"the config's pins do not fit numba {numba_version}; pip chose compatible versions "
+                         f"({exc})")
+        except pypi.PackageIndexError as exc2:
+            resolved = {}
+            notes.append(f"pip could not resolve numba {numba_version}: {exc2}")
+    # asv installs the requirements one at a time with ``pip install --upgrade``, in this order: NumPy, llvmlite
+    # and Numba first, so that Numba's own constraints are the last word on the first two
+    keys = {_bare(k): k for k in others}
+    reqs: "collections.OrderedDict[str, str]" = collections.OrderedDict()
+    if resolved:
+        if "numba" in resolved and not same_version(resolved["numba"], numba_version):
+            raise CheckError(f"pip resolved numba {resolved['numba']} for numba=={numba_version}")
+        for name in PINNED_FIRST:
+            if name in resolved:
+                reqs[keys.get(name, name)] = resolved[name]
+        for key, value in others.items():
+            reqs[key] = resolved.get(pypi.canonical_name(_bare(key)), value or "")
+    else:
+        # offline: the config's own llvmlite pairing if it has one, else llvmlite unpinned; installing numba==X
+        # right after it moves llvmlite (and NumPy) to releases that X accepts
+        pair = _config_llvmlite_pair(conf, numba_version)
+        resolved_by = "config" if pair else "unpinned"
+        reqs[keys.get("numpy", "numpy")] = others.get(keys.get("numpy", "numpy"), "") or ""
+        reqs["llvmlite"] = pair or ""
+        reqs["numba"] = numba_version
+        for key, value in others.items():
+            reqs.setdefault(key, value or "")
+    reqs["numba"] = numba_version
+    return SideSpec(role=role, numba=numba_version, requirements=reqs, resolved_by=resolved_by,
+                    env=matrix_env(conf, "env"), env_nobuild=matrix_env(conf, "env_nobuild"), notes=notes)
+
+
+def derive_config(base: Dict[str, Any], base_dir: Path, sides: Sequence[SideSpec], python: str,
+                  results_dir: Path, env_dir: Optional[Path] = None) -> Dict[str, Any]:
+    """The repository's config with its matrix replaced by exactly the given environments.
+
+    Paths become absolute (the derived file lives in a temporary folder); environments are declared as asv
+    ``include`` entries, and an ``exclude`` rule that matches every Python switches the regular matrix off.
+    """
+    conf = json.loads(json.dumps(base))
+    for key, default in (("repo", "."), ("benchmark_dir", "benchmarks"), ("env_dir", "env"),
+                         ("html_dir", "html")):
+        value = conf.get(key, default)
+        if key == "repo" and re.match(r"^[a-z+]+://", str(value)):
+            continue
+        conf[key] = str((base_dir / value).resolve())
+    conf["results_dir"] = str(Path(results_dir).resolve())
+    if env_dir is not None:
+        conf["env_dir"] = str(Path(env_dir).resolve())
+    conf["environment_type"] = "virtualenv"
+    conf["pythons"] = [python]
+    conf["matrix"] = {}
+    conf["exclude"] = [{"python": ".*"}]
+    conf["include"] = [s.include_entry(python) for s in sides]
+    conf.pop("conda_channels", None)
+    conf.pop("conda_environment_file", None)
+    return conf
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# running asv
+# ---------------------------------------------------------------------------------------------------------------
+def asv_entry(argv: Optional[Sequence[str]] = None) -> int:
+    """asv's command line, except that the working directory stays where it is.
+
+    ``asv --config PATH`` changes into the config's folder; our derived config lives in a temporary folder, but
+    asv must run from the repository root (it reads pyproject.toml from there and tells the benchmarks so in
+    ASV_CONF_DIR). Every path in the derived config is absolute, so nothing else depends on the folder.
+    """
+    from asv import commands, util
+    from asv.console import log
+
+    parser, _ = commands.make_argparser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 1
+    log.enable(args.verbose)
+    if getattr(args, "config", None):
+        args.config = os.path.abspath(args.config)
+    try:
+        result = args.func(args)
+    except util.UserError as exc:
+        log.error(str(exc))
+        return 1
+    finally:
+        log.flush()
+    return int(result or 0)
+
+
+def run_asv(asv_args: Sequence[str], cwd: Path, log_tail: int = 80) -> "tuple[int, List[str]]":
+    """Run asv (through :func:`asv_entry`) in ``cwd``; its output goes to our stderr as it comes. Returns the
+    exit status and the last lines of output."""
+    cmd = [sys.executable, "-c", "import sys; from kbench.release import asv_entry; sys.exit(asv_entry())",
+           *asv_args]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    tail: "collections.deque[str]" = collections.deque(maxlen=log_tail)
+    print("kbench: asv " + " ".join(asv_args), file=sys.stderr, flush=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            bufsize=1)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        sys.stderr.write(line)
+        tail.append(line.rstrip("\n"))
+    return proc.wait(), list(tail)
+
+
+PROBE = r"""
+import json, sys
+out = {"python": sys.version.split()[0]}
+for mod in ("numba", "llvmlite", "numpy", "scipy", "kernels"):
+    try:
+        m = __import__(mod)
+        out[mod] = getattr(m, "__version__", "?")
+        out[mod + "_path"] = getattr(m, "__file__", None)
+    except Exception as exc:
+        out[mod] = None
+        out[mod + "_error"] = repr(exc)
+print(json.dumps(out))
+"""
+
+
+def probe_environment(env_path: Path) -> Dict[str, Any]:
+    """Import Numba and friends with the environment's own Python and report what really loaded."""
+    python = env_path / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not python.exists():
+        return {"error": f"no Python at {python}"}
+    proc = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True, cwd=tempfile.gettempdir(),
+                          timeout=300)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr or proc.stdout).strip()[-500:]}
+    try:
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"error": f"unexpected probe output: {proc.stdout[-300:]!r}"}
+
+
+def asv_environments(config_file: Path, expected: int, python: str):
+    """asv's own names and folders for the environments of a derived config, in the config's order."""
+    from asv import config as asv_config, environment as asv_environment
+
+    conf = asv_config.Config.load(str(config_file))
+    envs = list(asv_environment.get_environments(conf, None, verbose=False))
+    if len(envs) != expected:
+        raise CheckError(f"the derived asv config gives {len(envs)} environment(s) instead of {expected} "
+                         f"(is Python {python} installed? asv looks for python{python} on PATH, and needs virtualenv)")
+    return [e.name for e in envs], [Path(e._path) for e in envs]
+
+
+def same_version(a, b) -> bool:
+    try:
+        return Version(str(a)) == Version(str(b))
+    except InvalidVersion:
+        return str(a) == str(b)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the check
+# ---------------------------------------------------------------------------------------------------------------
+@dataclasses.dataclass
+class ReleaseCheck:
+    repo: Path
+    config_path: Path
+    baseline: str
+    candidate: str
+    python: str
+    results_dir: Path
+    output_dir: Path
+    bench: List[str]
+    factor: float = compare.DEFAULT_FACTOR
+    alpha: float = compare.DEFAULT_ALPHA
+    rounds: int = DEFAULT_ROUNDS
+    quick: bool = False
+    machine: Optional[str] = None
+    show_stderr: bool = False
+    env_dir: Optional[Path] = None
+    resolver: Resolver = dataclasses.field(default=lambda reqs, py: pypi.resolve(reqs, py))
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, index: Optional[pypi.ReleaseIndex] = None) -> "ReleaseCheck":
+        repo = find_repo_root()
+        config_path = Path(args.config).resolve() if args.config else repo / "asv.conf.json"
+        conf = load_asv_config(config_path)
+        if args.factor <= 1.0:
+            raise CheckError("--factor must be greater than 1")
+        candidate, baseline = args.candidate, args.baseline
+        if candidate is None or baseline is None:
+            index = index or pypi.ReleaseIndex("numba")
+            if candidate is None:
+                candidate = str(index.newest(pre=args.pre))
+            if baseline is None:
+                baseline = str(index.previous(candidate, pre=False))
+        for label, v in (("baseline", baseline), ("candidate", candidate)):
+            try:
+                Version(v)
+            except InvalidVersion:
+                raise CheckError(f"--{label} {v!r} is not a version number") from None
+        check_on_index(index or pypi.ReleaseIndex("numba"), [baseline, candidate])
+        results_dir = Path(args.results_dir).resolve() if args.results_dir else \
+            (config_path.parent / conf.get("results_dir", "results")).resolve()
+        output_dir = Path(args.output).resolve() if args.output else results_dir / "release-checks"
+        rounds = args.rounds if args.rounds else (QUICK_ROUNDS if args.quick else DEFAULT_ROUNDS)
+        if rounds < 1:
+            raise CheckError("--rounds must be at least 1")
+        return cls(repo=repo, config_path=config_path, baseline=baseline, candidate=candidate,
+                   python=args.python or default_python(conf), results_dir=results_dir, output_dir=output_dir,
+                   bench=list(args.bench or []), factor=args.factor, alpha=args.alpha, rounds=rounds,
+                   quick=args.quick, machine=args.machine, show_stderr=args.show_stderr,
+                   env_dir=Path(args.env_dir).resolve() if args.env_dir else None)
+
+    # -- steps ---------------------------------------------------------------------------------------------------
+    def sides(self, conf: Dict[str, Any]) -> List[SideSpec]:
+        out = [side_requirements("baseline", self.baseline, conf, self.python, self.resolver),
+               side_requirements("candidate", self.candidate, conf, self.python, self.resolver)]
+        if out[0].requirements == out[1].requirements and out[0].env == out[1].env:
+            # an A/A check: two asv environments with identical requirements would be one and the same, so tag
+            # them with a variable that does not affect the build (they share the installed environment)
+            for i, s in enumerate(out):
+                s.env_nobuild = dict(s.env_nobuild, **{SIDE_ENV_VAR: str(i + 1)})
+        return out
+
+    def asv_run_args(self, config_file: Path, commit: str, machine: str) -> List[str]:
+        args = ["run", f"{commit}^!", "--config", str(config_file), "--machine", machine,
+                "--record-samples", "--interleave-rounds", "-a", f"rounds={self.rounds}"]
+        if self.quick:
+            args += ["-a", f"repeat={QUICK_REPEAT}"]
+        for regex in self.bench:
+            args += ["--bench", regex]
+        if self.show_stderr:
+            args.append("--show-stderr")
+        return args
+
+    def run(self) -> int:
+        t0 = time.time()
+        conf = load_asv_config(self.config_path)
+        commit = head_commit(self.repo)
+        sides = self.sides(conf)
+        for s in sides:
+            print(f"kbench: {s.role}: numba {s.numba} with "
+                  + ", ".join(f"{k} {v or '(any)'}" for k, v in s.requirements.items() if k != "numba")
+                  + f" [{s.resolved_by}]", file=sys.stderr)
+            for note in s.notes:
+                print(f"kbench:   note: {note}", file=sys.stderr)
+        machine = ensure_machine(self.machine)
+        derived = derive_config(conf, self.config_path.parent, sides, self.python, self.results_dir,
+                                self.env_dir)
+        problems: List[str] = []
+        with tempfile.TemporaryDirectory(prefix="kbench-release-check-") as tmp:
+            config_file = Path(tmp) / "asv.conf.json"
+            config_file.write_text(json.dumps(derived, indent=2))
+            env_names, env_paths = asv_environments(config_file, 2, self.python)
+            started_ms = (time.time() - 1.0) * 1000.0  # asv's started_at is a JS timestamp
+            rc, tail = run_asv(self.asv_run_args(config_file, commit, machine), cwd=self.repo)
+        wall = time.time() - t0
+        if rc != 0:
+            problems.append(f"asv run exited with status {rc}" + (
+                " (a benchmark failed or an environment could not be built)" if rc == 2 else ""))
+
+        benchmarks_json = self.results_dir / "benchmarks.json"
+        infos = compare.read_asv_benchmarks(str(benchmarks_json)) if benchmarks_json.is_file() else {}
+        selection = compare.select_combinations(infos, self.bench) if infos else None
+        side_results = []
+        for s, env_name, env_path in zip(sides, env_names, env_paths):
+            probe = probe_environment(env_path)
+            env_info = {"numba_requested": s.numba, "requirements": dict(s.requirements),
+                        "resolved_by": s.resolved_by, "env_dir": str(env_path), "imported": probe}
+            if probe.get("error"):
+                problems.append(f"{s.role} environment {env_name}: cannot import its packages: {probe['error']}")
+            elif not same_version(probe.get("numba"), s.numba):
+                problems.append(f"{s.role} environment {env_name} imported numba {probe.get('numba')}, "
+                                f"expected {s.numba}")
+            path = Path(compare.results_file(str(self.results_dir), machine, commit, env_name))
+            if not path.is_file():
+                problems.append(f"no results for the {s.role} (numba {s.numba}): {path} was not written; the "
+                                f"environment could not be built or nothing ran")
+                side = compare.SideResults(label=s.numba, benchmarks={}, measurements={}, env={})
+            else:
+                side = compare.side_from_asv(str(path), benchmarks=infos or None, label=s.numba,
+                                             selection=selection, started_after=started_ms)
+            side.env.update(env_info)
+            side.env.setdefault("env_name", env_name)
+            side.env["results_file"] = str(path)
+            side.env["machine"] = machine
+            side_results.append(side)
+
+        rows = compare.compare_sides(side_results[0], side_results[1], self.factor, self.alpha,
+                                     expected=selection, infos=infos)
+        failed = compare.rows_with(rows, compare.FAILED)
+        for s, side in zip(sides, side_results):
+            values = list(side.measurements.values())
+            if values and all(m.failed for m in values):
+                problems.append(f"every benchmark failed in the {s.role} environment (numba {s.numba}): it "
+                                f"probably could not be built or cannot import the project; see asv's output")
+        if failed:
+            problems.append(f"{len(failed)} benchmark result(s) failed: " + "; ".join(
+                f"{r.benchmark}{'(' + r.params_text + ')' if r.params else ''} {r.detail}" for r in failed[:10])
+                + (" ..." if len(failed) > 10 else ""))
+        if not any(r.ratio is not None for r in rows) and not compare.rows_with(rows, compare.SKIPPED):
+            problems.append("nothing ran: no benchmark produced a result on both sides"
+                            + (f" (--bench {' '.join(self.bench)})" if self.bench else ""))
+        if problems and rc != 0:
+            problems.append("last asv output:\n    " + "\n    ".join(tail[-25:]))
+
+        regressions = [r for r in rows if r.gates]
+        status = 2 if problems else (1 if regressions else 0)
+        report = self._report(commit, machine, sides, side_results, rows, problems, status, wall)
+        md = render_markdown(report)
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        stem = f"release-check-{self.baseline}-vs-{self.candidate}"
+        (self.output_dir / f"{stem}.md").write_text(md, encoding="utf-8")
+        (self.output_dir / f"{stem}.json").write_text(json.dumps(json_safe(report), indent=2),
+                                                      encoding="utf-8")
+        print(md)
+        print(f"kbench: report written to {self.output_dir / stem}.md and .json", file=sys.stderr)
+        for p in problems:
+            print(f"kbench release-check: {p}", file=sys.stderr)
+        return status
+
+    def _report(self, commit, machine, sides, side_results, rows, problems, status, wall) -> Dict[str, Any]:
+        return {
+            "kind": "kbench-release-check",
+            "format": 1,
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "baseline": {"version": self.baseline, "env": side_results[0].env},
+            "candidate": {"version": self.candidate, "env": side_results[1].env},
+            "commit": commit,
+            "machine": machine,
+            "python": self.python,
+            "settings": {"factor": self.factor, "alpha": self.alpha, "rounds": self.rounds, "quick": self.quick,
+                         "bench": self.bench, "results_dir": str(self.results_dir),
+                         "config": str(self.config_path)},
+            "summary": compare.summarise(rows),
+            "exit_status": status,
+            "problems": problems,
+            "wall_seconds": round(wall, 1),
+            "rows": [r.to_json() for r in rows],
+        }
+
+
+def json_safe(obj):
+    """Strict JSON: infinite ratios become "inf", NaN becomes null, paths become strings."""
+    import math
+
+    if isinstance(obj, float):
+        if math.isnan(obj):
+            return None
+        if math.isinf(obj):
+            return "inf" if obj > 0 else "-inf"
+        return obj
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Markdown
+# ---------------------------------------------------------------------------------------------------------------
+def _side_value(row: Dict[str, Any], side: str) -> str:
+    s = row.get(side) or {}
+    value = s.get("median")
+    text = compare.format_value(value, row["unit"])
+    if s.get("q_25") is not None and s.get("q_75") is not None and value is not None:
+        half = (s["q_75"] - s["q_25"]) / 2.0
+        text += f" ±{compare.format_value(half, row['unit'], digits=2)}"
+    if s.get("n"):
+        text += f" (n={s['n']})"
+    return text
+
+
+def _p_text(row: Dict[str, Any]) -> str:
+    return compare.format_p(compare.Row(**row))
+
+
+def _table(rows: Sequence[Dict[str, Any]], base_label: str, cand_label: str, with_detail: bool = False) -> str:
+    head = ["benchmark", "params", "ratio", "p (U test)", f"numba {base_label}", f"numba {cand_label}"]
+    if with_detail:
+        head.append("note")
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
+    for r in rows:
+        cells = [f"`{r['benchmark']}`", compare.format_params(r["params"]) or "-",
+                 compare.format_ratio(r["ratio"]), _p_text(r), _side_value(r, "baseline"),
+                 _side_value(r, "candidate")]
+        if with_detail:
+            cells.append(r.get("detail") or r["status"])
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def render_markdown(report: Dict[str, Any]) -> str:
+    b, c = report["baseline"]["version"], report["candidate"]["version"]
+    rows = report["rows"]
+    by = collections.defaultdict(list)
+    for r in rows:
+        by[r["status"]].append(r)
+    s = report["settings"]
+    verdict = {0: "no regression", 1: f"{len(by[compare.REGRESSION])} regression(s)",
+               2: "the run broke, see Problems"}[report["exit_status"]]
+    out = [f"# Release check: Numba {b} → {c}", "",
+           f"**Result: {verdict}** (exit status {report['exit_status']}). "
+           f"Commit `{report['commit'][:12]}` on machine `{report['machine']}`, Python {report['python']}; "
+           f"{s['rounds']} interleaved rounds{' (quick)' if s['quick'] else ''}; a change counts when the ratio "
+           f"of medians passes {s['factor']:g}× (or 1/{s['factor']:g}) and a Mann-Whitney U test gives "
+           f"p < {s['alpha']:g}." + (f" Benchmarks: `{'`, `'.join(s['bench'])}`." if s["bench"] else ""), ""]
+    out += ["## Environments", "", "| side | numba | llvmlite | numpy | scipy | python | asv environment |",
+            "|---|---|---|---|---|---|---|"]
+    for role in ("baseline", "candidate"):
+        env = report[role]["env"]
+        imp = env.get("imported") or {}
+        out.append(f"| {role} | {imp.get('numba') or report[role]['version']} | {imp.get('llvmlite', '?')} | "
+                   f"{imp.get('numpy', '?')} | {imp.get('scipy', '?')} | {imp.get('python', '?')} | "
+                   f"`{env.get('env_name', '?')}` |")
+    out.append("")
+    if report["problems"]:
+        out += ["## Problems", ""] + [f"- {p}" for p in report["problems"]] + [""]
+    sections = [
+        ("Regressions", [compare.REGRESSION], False),
+        ("Improvements", [compare.IMPROVEMENT], False),
+        ("Failed benchmarks", [compare.FAILED], True),
+        ("Other changes (track_/mem_/peakmem_, reported, never gating)", [compare.INCREASE, compare.DECREASE],
+         True),
+        (f"Changes beyond {s['factor']:g}× that are not significant", [compare.NOT_SIGNIFICANT], True),
+        ("Missing or skipped on one side", [compare.MISSING, compare.SKIPPED_ONE_SIDE], True),
+    ]
+    for title, statuses, detail in sections:
+        chosen = [r for st in statuses for r in by[st]]
+        if not chosen and title not in ("Regressions", "Improvements"):
+            continue
+        out += [f"## {title}", ""]
+        if chosen:
+            chosen.sort(key=lambda r: -(abs(_log(r["ratio"])) if r["ratio"] is not None else 0))
+            out += [_table(chosen, b, c, with_detail=detail), ""]
+        else:
+            out += ["None.", ""]
+    if rows:
+        out += ["<details><summary>All results</summary>", "",
+                _table(sorted(rows, key=lambda r: (r["benchmark"], compare.format_params(r["params"]))), b, c,
+                       with_detail=True), "", "</details>", ""]
+    summ = report["summary"]
+    out += ["## Summary", "",
+            f"{summ.get('total', 0)} parameter combinations: " + ", ".join(
+                f"{summ[k]} {k}" for k in sorted(summ) if k not in ("total", "compared")) + ".",
+            f"Values are medians of the recorded samples ± half the interquartile range; n is the number of "
+            f"samples. Wall time {report['wall_seconds']:.0f} s.", ""]
+    return "\n".join(out)
+
+
+def _log(x: float) -> float:
+    import math
+
+    if x is None or x <= 0 or math.isinf(x):
+        return 0.0
+    return math.log(x)

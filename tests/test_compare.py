@@ -1,0 +1,401 @@
+"""The comparison behind ``kbench release-check`` and the search behind ``kbench bisect``, on recorded samples.
+
+Fixtures (tests/data/):
+- ``synthetic/``: asv results files written by ``make_synthetic.py``, one benchmark per case (see its docstring);
+- ``real/``: the result files of a real ``kbench release-check --baseline 0.67.0 --candidate 0.68.1`` run on two
+  ``sumsq.SumSquares.time_kernel`` combinations (3 interleaved rounds, samples recorded), plus benchmarks.json.
+"""
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+
+import pytest
+
+from kbench import bisect as kbisect
+from kbench import compare
+
+DATA = Path(__file__).resolve().parent / "data"
+SYN = DATA / "synthetic"
+REAL = DATA / "real"
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    infos = compare.read_asv_benchmarks(str(SYN / "benchmarks.json"))
+    base = compare.side_from_asv(str(SYN / "baseline.json"), infos, label="0.67.0")
+    cand = compare.side_from_asv(str(SYN / "candidate.json"), infos, label="0.68.1")
+    return base, cand
+
+
+@pytest.fixture(scope="module")
+def rows(synthetic):
+    base, cand = synthetic
+    return {(r.benchmark, tuple(r.params.values())): r for r in compare.compare_sides(base, cand)}
+
+
+def row(rows, name, *params):
+    return rows[(name, tuple(params))]
+
+
+# --- the cases ------------------------------------------------------------------------------------------------
+def test_clear_regression(rows):
+    r = row(rows, "cases.Cases.time_regressed")
+    assert r.status == compare.REGRESSION
+    assert r.gates
+    assert r.ratio == pytest.approx(1.25, rel=0.03)
+    assert r.test == "mann-whitney-u" and r.p_value < 1e-6
+    assert r.baseline["n"] == r.candidate["n"] == 20
+    assert r.unit == "seconds"
+
+
+def test_clear_improvement(rows):
+    r = row(rows, "cases.Cases.time_improved")
+    assert r.status == compare.IMPROVEMENT
+    assert not r.gates
+    assert r.ratio == pytest.approx(0.75, rel=0.03)
+    assert r.p_value < 1e-6
+
+
+def test_significant_but_within_factor_is_no_alarm(rows):
+    r = row(rows, "cases.Cases.time_small_shift")
+    assert r.significant and r.p_value < compare.DEFAULT_ALPHA  # real, but small
+    assert r.status == compare.UNCHANGED and not r.gates
+
+
+def test_beyond_factor_but_not_significant_is_no_alarm(rows):
+    r = row(rows, "cases.Cases.time_bimodal")
+    assert r.ratio > compare.DEFAULT_FACTOR  # the medians land in different modes...
+    assert r.test == "mann-whitney-u" and r.p_value > 0.1  # ...but the two sample sets are alike
+    assert r.status == compare.NOT_SIGNIFICANT and not r.gates
+
+
+def test_too_few_samples_fall_back_to_confidence_intervals(rows):
+    r = row(rows, "cases.Cases.time_few_samples")
+    assert r.baseline["n"] == 3
+    assert r.test == "ci99-overlap" and r.p_value is None
+    assert r.status == compare.NOT_SIGNIFICANT and not r.gates
+
+
+def test_missing_on_one_side(rows):
+    only_b = row(rows, "cases.Cases.time_only_baseline")
+    only_c = row(rows, "cases.Cases.time_only_candidate")
+    assert only_b.status == only_c.status == compare.MISSING
+    assert "candidate" in only_b.detail and "baseline" in only_c.detail
+    assert not only_b.gates and not only_c.gates
+    assert only_b.baseline["n"] == 20 and only_b.candidate is None
+
+
+def test_failed_benchmark(rows):
+    r = row(rows, "cases.Cases.time_failed")
+    assert r.status == compare.FAILED
+    assert r.detail == "failed in the candidate"
+    assert r.candidate["failed"] and not r.baseline["failed"]
+    assert not r.gates and r.ratio is None
+
+
+def test_skipped_on_both_sides_is_not_an_error(rows):
+    r = row(rows, "cases.Cases.time_skipped")
+    assert r.status == compare.SKIPPED
+    assert not r.gates
+
+
+def test_parameterised_benchmark_is_compared_per_combination(rows):
+    name = "cases.Kernel.time_kernel"
+    got = {k[1]: r for k, r in rows.items() if k[0] == name}
+    assert set(got) == {("1000", "'jit'"), ("1000", "'numpy'"), ("100000", "'jit'"), ("100000", "'numpy'")}
+    assert got[("1000", "'jit'")].status == compare.UNCHANGED
+    assert got[("1000", "'numpy'")].status == compare.IMPROVEMENT
+    assert got[("100000", "'jit'")].status == compare.REGRESSION and got[("100000", "'jit'")].gates
+    assert got[("100000", "'numpy'")].status == compare.SKIPPED
+    assert got[("100000", "'jit'")].params == {"size": "100000", "target": "'jit'"}
+    assert got[("100000", "'jit'")].params_text == "size=100000, target=jit"
+
+
+def test_track_and_peakmem_are_reported_but_never_gate(rows):
+    track = [r for k, r in rows.items() if k[0] == "cases.Kernel.track_gbps"]
+    peak = [r for k, r in rows.items() if k[0] == "cases.Kernel.peakmem_kernel"]
+    assert len(track) == len(peak) == 4
+    assert all(r.status == compare.DECREASE and not r.gates and r.unit == "GB/s" for r in track)
+    assert all(r.status == compare.INCREASE and not r.gates and r.unit == "bytes" for r in peak)
+
+
+def test_only_timing_regressions_gate(rows):
+    gating = sorted((r.benchmark, r.params_text) for r in rows.values() if r.gates)
+    assert gating == [("cases.Cases.time_regressed", ""), ("cases.Kernel.time_kernel", "size=100000, target=jit")]
+
+
+def test_factor_and_alpha_are_honoured(synthetic):
+    base, cand = synthetic
+    loose = {r.benchmark: r for r in compare.compare_sides(base, cand, factor=1.5) if not r.params}
+    assert loose["cases.Cases.time_regressed"].status == compare.UNCHANGED
+    tight = {r.benchmark: r for r in compare.compare_sides(base, cand, factor=1.02) if not r.params}
+    assert tight["cases.Cases.time_small_shift"].status == compare.REGRESSION
+    lax = {r.benchmark: r for r in compare.compare_sides(base, cand, alpha=0.9) if not r.params}
+    assert lax["cases.Cases.time_bimodal"].status == compare.REGRESSION  # p = 0.8 passes a silly alpha
+    with pytest.raises(ValueError):
+        compare.compare_sides(base, cand, factor=1.0)
+
+
+def test_summary_counts(rows):
+    counts = compare.summarise(list(rows.values()))
+    assert counts[compare.REGRESSION] == 2
+    assert counts[compare.IMPROVEMENT] == 2
+    assert counts[compare.FAILED] == 1
+    assert counts[compare.SKIPPED] == 2
+    assert counts[compare.MISSING] == 2
+    assert counts["total"] == len(rows)
+
+
+def test_expected_but_absent_everywhere_shows_as_missing(synthetic):
+    base, cand = synthetic
+    rows = compare.compare_sides(base, cand, expected={"cases.Cases.time_never_ran": None})
+    r = [r for r in rows if r.benchmark == "cases.Cases.time_never_ran"]
+    assert len(r) == 1 and r[0].status == compare.MISSING and r[0].detail == "no result on either side"
+
+
+def test_stale_results_are_ignored():
+    infos = compare.read_asv_benchmarks(str(SYN / "benchmarks.json"))
+    side = compare.side_from_asv(str(SYN / "baseline.json"), infos, started_after=2e12)  # after the fixture ran
+    assert side.measurements == {}
+
+
+# --- the file format ------------------------------------------------------------------------------------------
+def test_reader_agrees_with_asv():
+    asv_results = pytest.importorskip("asv.results")
+    for path in [SYN / "baseline.json", SYN / "candidate.json", *sorted(REAL.glob("*numba*.json"))]:
+        ours = compare.read_asv_results(str(path))["benchmarks"]
+        theirs = asv_results.Results.load(str(path))
+        assert set(ours) == set(theirs.get_all_result_keys())
+        for name, entry in ours.items():
+            params = theirs.get_result_params(name)
+            side = compare.side_from_asv(str(path))
+            combos = compare.BenchmarkInfo(name, params=params).combinations()
+            values = theirs.get_result_value(name, params)
+            samples = theirs.get_result_samples(name, params)
+            for combo, value, samp in zip(combos, values, samples):
+                m = side.measurements[(name, combo)]
+                if value is None:
+                    assert m.value is None
+                elif isinstance(value, float) and math.isnan(value):
+                    assert m.skipped
+                else:
+                    assert m.value == pytest.approx(value)
+                assert (m.samples or None) == (samp or None)
+
+
+def test_real_two_release_results():
+    infos = compare.read_asv_benchmarks(str(REAL / "benchmarks.json"))
+    regex = [r"^sumsq\.SumSquares\.time_kernel\(100000, 'contiguous', '(jit|numpy_sum)', 'float64'\)$"]
+    selection = compare.select_combinations(infos, regex)
+    assert selection == {"sumsq.SumSquares.time_kernel": [("100000", "'contiguous'", "'numpy_sum'", "'float64'"),
+                                                          ("100000", "'contiguous'", "'jit'", "'float64'")]}
+    base = compare.side_from_asv(str(REAL / "llvmlite0.49.0-numba0.67.0.json"), infos, "0.67.0", selection)
+    cand = compare.side_from_asv(str(REAL / "llvmlite0.50.0-numba0.68.1.json"), infos, "0.68.1", selection)
+    assert base.env["requirements"]["numba"] == "0.67.0" and cand.env["requirements"]["numba"] == "0.68.1"
+    rows = compare.compare_sides(base, cand, expected=selection)
+    assert len(rows) == 2
+    for r in rows:
+        assert r.status in (compare.UNCHANGED, compare.NOT_SIGNIFICANT, compare.REGRESSION, compare.IMPROVEMENT)
+        assert r.baseline["n"] >= 15 and r.candidate["n"] >= 15  # 3 rounds of samples
+        assert 0.5 < r.ratio < 2.0
+    # without a selection the unselected combinations (n/a on both sides) are skipped rows, never errors
+    everything = compare.compare_sides(compare.side_from_asv(str(REAL / "llvmlite0.49.0-numba0.67.0.json"), infos),
+                                       compare.side_from_asv(str(REAL / "llvmlite0.50.0-numba0.68.1.json"), infos))
+    assert not compare.rows_with(everything, compare.FAILED)
+    assert len(compare.rows_with(everything, compare.SKIPPED)) == len(everything) - 2
+
+
+def test_selection_matches_asv():
+    asv_benchmarks = pytest.importorskip("asv.benchmarks")
+    import json
+    import types
+
+    raw = json.loads((REAL / "benchmarks.json").read_text())
+    raw.pop("version")
+    infos = compare.read_asv_benchmarks(str(REAL / "benchmarks.json"))
+    conf = types.SimpleNamespace(benchmark_dir="benchmarks")
+    for regex in (["time_kernel"], [r"\(1000, 'strided'"], ["track_gbps", r"jit_parallel', 'float32'\)$"], []):
+        theirs = asv_benchmarks.Benchmarks(conf, list(raw.values()), regex=regex)
+        ours = compare.select_combinations(infos, regex)
+        assert set(ours) == set(theirs.keys())
+        for name, combos in ours.items():
+            all_combos = infos[name].combinations()
+            if combos is None:
+                assert theirs.benchmark_selection[name] is None
+            else:
+                assert [all_combos.index(c) for c in combos] == theirs.benchmark_selection[name]
+
+
+# --- statistics -----------------------------------------------------------------------------------------------
+def test_fallback_u_test_matches_scipy():
+    stats = pytest.importorskip("scipy.stats")
+    rng = random.Random(7)
+    for m, n, shift, rounded in [(5, 5, 0.5, False), (7, 6, 1.0, False), (12, 10, 0.3, False),
+                                 (25, 25, 0.2, False), (40, 30, 0.3, False), (10, 10, 0.4, True)]:
+        x = [rng.gauss(0, 1) for _ in range(m)]
+        y = [rng.gauss(shift, 1) for _ in range(n)]
+        if rounded:
+            x, y = [round(v) for v in x], [round(v) for v in y]
+        u, p = compare.mann_whitney_u_fallback(x, y)
+        exact = not rounded and m * n <= 2500 and min(m, n) <= 25
+        ref = stats.mannwhitneyu(x, y, alternative="two-sided", method="exact" if exact else "asymptotic")
+        assert u == pytest.approx(ref.statistic)
+        assert p == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-12)
+
+
+def test_min_pvalue_and_the_choice_of_test():
+    assert compare.min_pvalue(3, 3) == pytest.approx(0.1)
+    assert compare.min_pvalue(7, 7) < compare.DEFAULT_ALPHA < compare.min_pvalue(6, 6)
+    few = compare.Measurement(1.0, samples=[1.0, 1.1, 0.9], ci_99=(0.8, 1.2))
+    far = compare.Measurement(2.0, samples=[2.0, 2.1, 1.9], ci_99=(1.8, 2.2))
+    assert compare.significance(few, far) == (True, None, "ci99-overlap")
+    bare = compare.Measurement(1.0)
+    assert compare.significance(bare, far) == (None, None, None)
+    tied = compare.Measurement(1.0, samples=[1.0] * 20)
+    sig, p, test = compare.significance(tied, tied)
+    assert test == "mann-whitney-u" and not sig and p == pytest.approx(1.0)
+
+
+def test_formatting():
+    assert compare.format_value(1.234e-3, "seconds") == "1.234 ms"
+    assert compare.format_value(98.6e-6, "seconds") == "98.6 µs"
+    assert compare.format_value(2.5, "seconds") == "2.5 s"
+    assert compare.format_value(3 * 2**20, "bytes") == "3 MiB"
+    assert compare.format_value(12.5, "GB/s") == "12.5 GB/s"
+    assert compare.format_value(None, "seconds") == "n/a"
+    assert compare.format_ratio(math.inf) == "inf"
+
+
+# --- bisect -----------------------------------------------------------------------------------------------------
+RELEASES = ["0.58.0", "0.58.1", "0.59.0", "0.59.1", "0.60.0", "0.61.0", "0.61.2", "0.62.0", "0.62.1", "0.63.0",
+            "0.63.1", "0.64.0", "0.65.0", "0.65.1", "0.66.0", "0.67.0", "0.68.0", "0.68.1"]
+
+
+def noisy_measure(first_bad, slowdown=1.3, seed=0):
+    """A fake ``measure``: 20 samples of log-normal noise around 1 ms, ``slowdown`` times that from
+    ``first_bad`` on; each call is counted."""
+    calls = []
+    rng = random.Random(seed)
+    bad_from = RELEASES.index(first_bad) if first_bad else len(RELEASES)
+
+    def measure(version):
+        calls.append(version)
+        centre = 1e-3 * (slowdown if RELEASES.index(version) >= bad_from else 1.0)
+        samples = [centre * math.exp(rng.gauss(0, 0.03)) for _ in range(20)]
+        return compare.Measurement(sorted(samples)[10], samples=samples)
+
+    def is_slower(good, m):
+        r = compare.compare_measurement("b", {}, compare.BenchmarkInfo("b"), good, m)
+        return r.status == compare.REGRESSION
+
+    return measure, is_slower, calls
+
+
+@pytest.mark.parametrize("first_bad", RELEASES[1:])
+def test_bisect_finds_the_first_slower_release(first_bad):
+    measure, is_slower, calls = noisy_measure(first_bad, seed=RELEASES.index(first_bad))
+    result = kbisect.bisect_releases(RELEASES, measure, is_slower)
+    assert result.first_bad == first_bad
+    assert result.last_good == RELEASES[RELEASES.index(first_bad) - 1]
+    assert len(calls) == len(set(calls)) == result.count  # nothing measured twice
+    assert calls[:2] == [RELEASES[0], RELEASES[-1]]
+    # 18 releases: the good one, the bad one, then a binary search over the 16 in between (log2 17 -> 5)
+    assert result.count <= kbisect.max_measurements(len(RELEASES)) == 2 + math.ceil(math.log2(len(RELEASES) - 1))
+    assert result.count >= 2 + math.floor(math.log2(len(RELEASES) - 1))
+
+
+def test_bisect_when_the_bad_release_is_not_slower():
+    measure, is_slower, calls = noisy_measure(None)
+    result = kbisect.bisect_releases(RELEASES, measure, is_slower)
+    assert result.first_bad is None and result.count == 2
+    assert "not slower" in result.reason
+
+
+def test_bisect_edge_sizes():
+    for n in range(2, 40):
+        versions = [f"1.{i}.0" for i in range(n)]
+        for k in range(1, n):
+            calls = []
+
+            def measure(v, calls=calls):
+                calls.append(v)
+                return versions.index(v)
+
+            result = kbisect.bisect_releases(versions, measure, lambda good, m, k=k: m >= k)
+            assert result.first_bad == versions[k]
+            assert len(calls) <= kbisect.max_measurements(n)
+    with pytest.raises(ValueError):
+        kbisect.bisect_releases(["1.0"], lambda v: v, lambda a, b: True)
+
+
+def test_bisect_helpers():
+    info = compare.BenchmarkInfo("sumsq.SumSquares.time_kernel", params=[["1000", "100000"], ["'jit'", "'python'"]],
+                                 param_names=["size", "target"])
+    combos = kbisect.choose_combinations(info, kbisect.parse_params(["size=100000", "target=jit"]))
+    assert combos == [("100000", "'jit'")]
+    assert kbisect.choose_combinations(info, {"target": ["'python'"]}) == [("1000", "'python'"), ("100000", "'python'")]
+    regex = kbisect.bench_regex(info.name, combos)
+    sel = compare.select_combinations({info.name: info}, [regex])
+    assert sel == {info.name: [("100000", "'jit'")]}
+    assert kbisect.bench_regex("a.B.time_x", None) == r"^a\.B\.time_x$"
+    with pytest.raises(Exception, match="no parameter"):
+        kbisect.choose_combinations(info, {"layout": ["C"]})
+    with pytest.raises(Exception, match="no parameter combination"):
+        kbisect.choose_combinations(info, {"size": ["7"]})
+
+
+def test_bisect_command_end_to_end_with_fake_measurements(tmp_path, monkeypatch, capsys):
+    """``kbench bisect`` from the command line to its report, with the index and asv replaced by fakes."""
+    import json
+
+    import argparse
+
+    from kbench import pypi, release
+
+    releases = ["0.60.0", "0.61.0", "0.61.1rc1", "0.61.2", "0.62.0", "0.63.0", "0.64.0", "0.65.0", "0.66.0",
+                "0.67.0", "0.68.0", "0.68.1"]
+    index = pypi.ReleaseIndex("numba", fetch=lambda pkg: releases, cache_dir=None)
+    monkeypatch.setattr(pypi, "ReleaseIndex", lambda package: index)
+    config = tmp_path / "asv.conf.json"
+    config.write_text(json.dumps({"version": 1, "project": "p", "repo": ".", "results_dir": "results",
+                                  "matrix": {"req": {"numpy": ["2.4.6"]}}}))
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    monkeypatch.setattr(release, "head_commit", lambda repo: "f" * 40)
+    monkeypatch.setattr(release, "ensure_machine", lambda name: "fixture")
+    info = compare.BenchmarkInfo("b.B.time_x", params=[["1000", "100000"], ["'jit'", "'numpy'"]],
+                                 param_names=["size", "target"])
+    measured = []
+
+    def discover(self, version):
+        self.info = info
+        self.combos = kbisect.choose_combinations(info, self.wanted)
+
+    def measure(self, version):
+        measured.append(version)
+        rng = random.Random(version)
+        slow = 1.5 if Version(version) >= Version("0.64.0") else 1.0
+        meas = {}
+        for combo in self.combos:
+            samples = [1e-4 * slow * math.exp(rng.gauss(0, 0.02)) for _ in range(20)]
+            meas[(info.name, combo)] = compare.Measurement(sorted(samples)[10], samples=samples)
+        return compare.SideResults(version, {info.name: info}, meas, env={"imported": {"numba": version}})
+
+    from packaging.version import Version
+
+    monkeypatch.setattr(kbisect.Bisector, "discover", discover)
+    monkeypatch.setattr(kbisect.Bisector, "measure", measure)
+    parser = argparse.ArgumentParser(prog="kbench")
+    kbisect.configure(parser.add_subparsers(dest="command").add_parser("bisect"))
+    args = parser.parse_args(["bisect", "--bench", info.name, "--good", "0.60.0", "--bad", "0.68.1",
+                                          "--params", "size=100000", "target=jit", "--config", str(config),
+                                          "--results-dir", str(tmp_path / "res")])
+    assert kbisect.main(args) == 0
+    out = capsys.readouterr().out
+    report = json.loads((tmp_path / "res" / "bisect" / "bisect-b.B.time_x-0.60.0-to-0.68.1.json").read_text())
+    assert report["first_bad"] == "0.64.0" and report["last_good"] == "0.63.0"
+    assert "0.61.1rc1" not in report["releases"]  # final releases only without --pre
+    assert len(measured) == len(set(measured)) <= kbisect.max_measurements(len(report["releases"]))
+    assert "first slower release: numba 0.64.0" in out
+    assert "size=100000, target=jit" in out
