@@ -16,6 +16,7 @@ warm-up, the check) runs once per process and parameter set and is memoised.
 """
 from __future__ import annotations
 
+import abc
 import functools
 import os
 
@@ -120,7 +121,18 @@ def free_device_bytes(runtime):
 _PREPARED = {}  # (class, params) -> prepared state; lives for one benchmark process
 
 
-class KernelBenchmark:
+class Measure(abc.ABC):
+    """Root of the shared classes. asv collects every class it finds in a benchmark module, imported ones
+    too, but skips abstract classes: ``family`` is abstract here and every concrete benchmark class sets it, so
+    only the concrete classes are collected."""
+
+    @property
+    @abc.abstractmethod
+    def family(self):
+        """The kernel family, as named in the registry."""
+
+
+class KernelBenchmark(Measure):
     """Base of every kernel benchmark: subclasses set ``family``, ``params`` and ``param_names``.
 
     Parameter names understood: ``size``, ``target``, and optionally ``layout`` and ``dtype`` (otherwise the
@@ -129,7 +141,6 @@ class KernelBenchmark:
     timed call includes the transfers each way).
     """
 
-    family = None
     layout = None
     dtype = "float64"
     residency = "device"
@@ -272,17 +283,17 @@ def env_flag(name):
 # --- what a class measures: mix in the ones that apply ------------------------------------------------------
 # asv calls each method with the parameter values; the prepared state set up in ``setup`` holds what they need.
 
-class TimeKernel:
+class TimeKernel(Measure):
     def time_kernel(self, *params):
         self.run()
 
 
-class PeakMemKernel:
+class PeakMemKernel(Measure):
     def peakmem_kernel(self, *params):
         self.run()
 
 
-class TrackGFlops:
+class TrackGFlops(Measure):
     def track_gflops(self, *params):
         """Achieved GFLOP/s (higher is better; not used to gate regressions)."""
         return self.work()["flops"] / self.best_seconds() / 1e9
@@ -290,7 +301,7 @@ class TrackGFlops:
     track_gflops.unit = "GFLOP/s"
 
 
-class TrackGBps:
+class TrackGBps(Measure):
     def track_gbps(self, *params):
         """Achieved GB/s of the kernel's minimum traffic (higher is better; not used to gate regressions)."""
         return self.work()["bytes"] / self.best_seconds() / 1e9
@@ -298,7 +309,7 @@ class TrackGBps:
     track_gbps.unit = "GB/s"
 
 
-class TrackDeviceSeconds:
+class TrackDeviceSeconds(Measure):
     def track_device_seconds(self, *params):
         """Median CUDA-event time of one launch on the target's stream (GPU targets; n/a elsewhere)."""
         return device_event_seconds(self)
@@ -306,7 +317,7 @@ class TrackDeviceSeconds:
     track_device_seconds.unit = "seconds"
 
 
-class TrackDeviceMemory:
+class TrackDeviceMemory(Measure):
     def track_device_bytes(self, *params):
         """Device memory in use after one call with its inputs and result alive, measured as the drop in the
         driver's free memory since before setup copied anything (GPU targets; n/a elsewhere). Both runtimes
