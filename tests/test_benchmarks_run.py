@@ -5,7 +5,6 @@ The run goes to a temporary results folder, so the repository's results/ is neve
 """
 import json
 import math
-import os
 import subprocess
 import sys
 import textwrap

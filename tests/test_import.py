@@ -1,11 +1,13 @@
 """``import kernels`` compiles nothing, touches no GPU and needs neither CUDA nor CuPy."""
+import os
 import subprocess
 import sys
 import textwrap
 
 
-def _run(code):
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=300)
+def _run(code, env=None):
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=300,
+                          env=env)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -46,3 +48,25 @@ def test_gpu_target_without_gpu_raises_a_clear_error():
                 print("clear")
     """)
     assert out.strip() in ("clear", "has-gpu")
+
+
+def test_on_disk_cache_keeps_one_entry_per_target(tmp_path):
+    # serial and parallel targets compile the same Python function; Numba's cache must not hand one the other's
+    code = """
+        import numpy as np, kernels
+        x = np.arange(1000.0)
+        jit, par = kernels.get("sumsq", "jit"), kernels.get("sumsq", "jit_parallel")
+        assert jit(x) == par(x) == float(x @ x)
+        print(sum(jit.kernel.stats.cache_hits.values()), sum(par.kernel.stats.cache_hits.values()),
+              jit.kernel.targetoptions.get("parallel", False), par.kernel.targetoptions.get("parallel"))
+        fresh = kernels.get_target("sumsq", "jit").build(fresh=True)
+        fresh(x)
+        assert sum(fresh.kernel.stats.cache_hits.values()) == 0, "a fresh build used the cache"
+    """
+    env = dict(os.environ, KBENCH_NUMBA_CACHE="1", NUMBA_CACHE_DIR=str(tmp_path))
+    first = _run(code, env)
+    second = _run(code, env)
+    assert first.split() == ["0", "0", "False", "True"]
+    assert second.split() == ["1", "1", "False", "True"], "the second process should load both from the cache"
+    names = sorted(p.name for p in tmp_path.rglob("*.nbi"))
+    assert any("loop__jit-" in n or "loop__jit." in n for n in names) and any("loop__jit_parallel" in n for n in names), names

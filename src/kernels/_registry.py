@@ -10,7 +10,7 @@ import dataclasses
 import functools
 from typing import Callable, Dict, List, Optional, Tuple
 
-from . import _platform
+from . import _jit, _platform
 
 # Requirement name -> function returning (ok, reason_if_not). Kept here so every caller agrees.
 _REQUIREMENT_CHECKS: Dict[str, Callable[[], Tuple[bool, str]]] = {
@@ -59,7 +59,8 @@ class Target:
         """The callable for this target; ``fresh=True`` bypasses the cache (new dispatchers, nothing reused)."""
         self.require()
         if fresh:
-            return self.builder()
+            with _jit.uncached():
+                return self.builder()
         return _cached_build(self)
 
     def require(self) -> None:

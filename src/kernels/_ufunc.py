@@ -6,10 +6,9 @@ import time.
 """
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from . import _gpu, _vectors
+from . import _gpu, _jit, _vectors
 
 SIGNATURES = ("float32", "float64")
 
@@ -22,7 +21,7 @@ def vectorize_target(scalar, nargs, target):
     """Builder for ``@vectorize(target=...)`` over ``scalar``; the callable checks its inputs first."""
 
     def build():
-        ufunc = numba.vectorize(_signatures(nargs), target=target)(scalar)
+        ufunc = _jit.vectorize(scalar, f"vectorize_{target}", _signatures(nargs), target)
         if target == "cuda":
             return _cuda_call(ufunc, nargs)
 

@@ -13,13 +13,11 @@ reports each target's error against an exact sum.
 """
 from __future__ import annotations
 
-import math
 import sys
 
-import numba
 import numpy as np
 
-from . import _vectors
+from . import _jit, _vectors
 from ._registry import Target, register, register_family
 
 FAMILY = "fastmath"
@@ -98,8 +96,8 @@ def measure_difference(size=1000, dtype=np.float64, rng=None):
 
 register_family(FAMILY, sys.modules[__name__])
 register(Target(FAMILY, "numpy", _numpy_target, "NumPy (a + b) + c"))
-register(Target(FAMILY, "strict", lambda: _host_target(numba.njit(add_in_order)), "@njit (a + b) + c", jit=True))
-register(Target(FAMILY, "fastmath", lambda: _host_target(numba.njit(fastmath=True)(add_in_order)),
+register(Target(FAMILY, "strict", lambda: _host_target(_jit.njit(add_in_order, "strict")), "@njit (a + b) + c", jit=True))
+register(Target(FAMILY, "fastmath", lambda: _host_target(_jit.njit(add_in_order, "fastmath", fastmath=True)),
                 "@njit(fastmath=True) (a + b) + c", jit=True))
-register(Target(FAMILY, "reassociated", lambda: _host_target(numba.njit(add_reassociated)),
+register(Target(FAMILY, "reassociated", lambda: _host_target(_jit.njit(add_reassociated, "reassociated")),
                 "@njit a + (b + c), the re-associated order", jit=True))

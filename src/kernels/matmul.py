@@ -12,7 +12,7 @@ import sys
 import numba
 import numpy as np
 
-from . import _checks, _gpu
+from . import _checks, _gpu, _jit
 from ._registry import Target, register, register_family
 
 FAMILY = "matmul"
@@ -316,21 +316,21 @@ def _cupy_target():
     return matmul
 
 
-def _jit_target(loop, **options):
-    return lambda: _host_loop_target(numba.njit(**options)(loop))
+def _jit_target(loop, name, **options):
+    return lambda: _host_loop_target(_jit.njit(loop, name, **options))
 
 
 def _blocked_target():
-    return _host_loop_target(numba.njit(parallel=True, fastmath=FMA_ONLY)(loops_blocked))
+    return _host_loop_target(_jit.njit(loops_blocked, "jit_blocked", parallel=True, fastmath=FMA_ONLY))
 
 
 register_family(FAMILY, sys.modules[__name__])
 _T = lambda name, builder, description, **kw: register(Target(FAMILY, name, builder, description, **kw))  # noqa: E731
 _T("python_ijk", lambda: _host_loop_target(loops_ijk), "pure-Python loops, i-j-k order", max_size=PYTHON_MAX_SIZE)
 _T("python_ikj", lambda: _host_loop_target(loops_ikj), "pure-Python loops, i-k-j order", max_size=PYTHON_MAX_SIZE)
-_T("jit_ijk", _jit_target(loops_ijk), "@numba.jit, i-j-k order", jit=True)
-_T("jit_ikj", _jit_target(loops_ikj), "@numba.jit, i-k-j order", jit=True)
-_T("jit_prange", _jit_target(loops_ikj, parallel=True), "@numba.jit(parallel=True), prange over rows", jit=True)
+_T("jit_ijk", _jit_target(loops_ijk, "jit_ijk"), "@numba.jit, i-j-k order", jit=True)
+_T("jit_ikj", _jit_target(loops_ikj, "jit_ikj"), "@numba.jit, i-k-j order", jit=True)
+_T("jit_prange", _jit_target(loops_ikj, "jit_prange", parallel=True), "@numba.jit(parallel=True), prange over rows", jit=True)
 _T("jit_blocked", _blocked_target, "@numba.jit(parallel=True, fastmath={'contract'}), packed panels, 4x8 register tiles",
    jit=True)
 _T("numpy", _numpy_target, "NumPy A @ B (BLAS gemm)")

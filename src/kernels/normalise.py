@@ -11,7 +11,7 @@ import sys
 import numba
 import numpy as np
 
-from . import _vectors
+from . import _jit, _vectors
 from ._registry import Target, register, register_family
 
 FAMILY = "normalise"
@@ -61,8 +61,8 @@ def _zero_variance():
 
 
 def _numba_target():
-    jit = numba.njit(parallel=True, fastmath=True)
-    moments_jit, scale_jit = jit(moments), jit(scale)
+    moments_jit = _jit.njit(moments, "jit_parallel", parallel=True, fastmath=True)
+    scale_jit = _jit.njit(scale, "jit_parallel", parallel=True, fastmath=True)
 
     def normalise(x):
         validate(x)

@@ -11,7 +11,7 @@ import sys
 import numba
 import numpy as np
 
-from . import _gpu, _vectors
+from . import _gpu, _jit, _vectors
 from ._registry import Target, register, register_family
 
 FAMILY = "sumsq"
@@ -144,8 +144,8 @@ register_family(FAMILY, sys.modules[__name__])
 register(Target(FAMILY, "python", lambda: _host_target(loop), "pure-Python loop", max_size=PYTHON_MAX_SIZE))
 register(Target(FAMILY, "numpy_sum", _numpy_sum, "NumPy np.sum(x*x)"))
 register(Target(FAMILY, "numpy_dot", _numpy_dot, "NumPy np.dot(x, x) (BLAS)"))
-register(Target(FAMILY, "jit", lambda: _host_target(numba.njit(loop)), "@njit loop", jit=True))
-register(Target(FAMILY, "jit_parallel", lambda: _host_target(numba.njit(parallel=True, fastmath=True)(loop)),
+register(Target(FAMILY, "jit", lambda: _host_target(_jit.njit(loop, "jit")), "@njit loop", jit=True))
+register(Target(FAMILY, "jit_parallel", lambda: _host_target(_jit.njit(loop, "jit_parallel", parallel=True, fastmath=True)),
                 "@njit(parallel=True, fastmath=True), prange reduction", jit=True))
 register(Target(FAMILY, "cuda", _cuda_target, "@cuda.jit two-pass block reduction", device="gpu", jit=True,
                 requires=("cuda",), runtime="numba"))
