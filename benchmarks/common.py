@@ -45,6 +45,11 @@ DTYPES = ["float32", "float64"]
 MATRIX_SIZES = [16, 64, 256, 1024, 2048, 4096, 8192]
 VECTOR_SIZES = [1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
 
+# Rates (GFLOP/s, GB/s) and peak memory are tracked at the sizes where they mean something: past the caches.
+RATE_MATRIX_SIZES = [256, 1024, 2048, 8192]
+RATE_VECTOR_SIZES = [1_000_000, 10_000_000, 100_000_000]
+MEMORY_VECTOR_SIZES = [10_000_000]
+
 # CPU targets stop here: beyond these a single call takes seconds to minutes on a CPU, and the default suite
 # must run in minutes. The same sizes still run for GPU targets.
 CPU_MAX_MATRIX = 2048

@@ -1,14 +1,45 @@
 """The Gauss ufunc ``exp(-x*x)``: NumPy and ``@vectorize`` cpu / parallel / cuda."""
-from .common import (GpuOnly, DTYPES, VECTOR_SIZES, HostArrays, KernelBenchmark, PeakMemKernel, TimeKernel,
-                     TrackDeviceMemory, TrackDeviceSeconds, TrackGBps, target_names)
+from .common import (
+    DTYPES,
+    MEMORY_VECTOR_SIZES,
+    RATE_VECTOR_SIZES,
+    VECTOR_SIZES,
+    GpuOnly,
+    HostArrays,
+    KernelBenchmark,
+    PeakMemKernel,
+    TimeKernel,
+    TrackDeviceMemory,
+    TrackDeviceSeconds,
+    TrackGBps,
+    target_names,
+)
 
 
-class Gauss(TimeKernel, PeakMemKernel, TrackGBps, KernelBenchmark):
+class Gauss(TimeKernel, KernelBenchmark):
     """Time of one ``exp(-x*x)`` over a vector, result allocation included. cuda target: ``x`` on the device,
     the result left there, a synchronise of the ufunc's stream inside the timed call."""
 
     family = "gauss"
     params = [VECTOR_SIZES, ["contiguous", "strided"], target_names("gauss"), DTYPES]
+    param_names = ["size", "layout", "target", "dtype"]
+
+
+class GaussRate(TrackGBps, KernelBenchmark):
+    """Achieved GB/s of the kernel's minimum traffic (best of 5 calls; higher is better, never gates), at sizes
+    past the caches. GPU targets: device-resident data, each call synchronised."""
+
+    family = "gauss"
+    params = [RATE_VECTOR_SIZES, ["contiguous", "strided"], target_names("gauss"), DTYPES]
+    param_names = ["size", "layout", "target", "dtype"]
+
+
+class GaussMemory(PeakMemKernel, KernelBenchmark):
+    """Peak process memory of one call, result allocation included (inputs count too: they live in the same
+    process). GPU targets synchronise; their device memory is in ``GaussDevice``."""
+
+    family = "gauss"
+    params = [MEMORY_VECTOR_SIZES, ["contiguous"], target_names("gauss"), DTYPES]
     param_names = ["size", "layout", "target", "dtype"]
 
 

@@ -1,10 +1,38 @@
 """Normalisation ``(x - mean) / std`` with prange reductions, against NumPy."""
-from .common import DTYPES, VECTOR_SIZES, KernelBenchmark, PeakMemKernel, TimeKernel, TrackGBps, target_names
+from .common import (
+    DTYPES,
+    MEMORY_VECTOR_SIZES,
+    RATE_VECTOR_SIZES,
+    VECTOR_SIZES,
+    KernelBenchmark,
+    PeakMemKernel,
+    TimeKernel,
+    TrackGBps,
+    target_names,
+)
 
 
-class Normalise(TimeKernel, PeakMemKernel, TrackGBps, KernelBenchmark):
+class Normalise(TimeKernel, KernelBenchmark):
     """Time of one normalisation into a new array (allocation included). CPU only: no device sync."""
 
     family = "normalise"
     params = [VECTOR_SIZES, ["contiguous", "strided"], target_names("normalise"), DTYPES]
+    param_names = ["size", "layout", "target", "dtype"]
+
+
+class NormaliseRate(TrackGBps, KernelBenchmark):
+    """Achieved GB/s of the kernel's minimum traffic (best of 5 calls; higher is better, never gates), at sizes
+    past the caches. GPU targets: device-resident data, each call synchronised."""
+
+    family = "normalise"
+    params = [RATE_VECTOR_SIZES, ["contiguous", "strided"], target_names("normalise"), DTYPES]
+    param_names = ["size", "layout", "target", "dtype"]
+
+
+class NormaliseMemory(PeakMemKernel, KernelBenchmark):
+    """Peak process memory of one call, result allocation included (inputs count too: they live in the same
+    process). GPU targets synchronise; their device memory is in ``NormaliseDevice``."""
+
+    family = "normalise"
+    params = [MEMORY_VECTOR_SIZES, ["contiguous"], target_names("normalise"), DTYPES]
     param_names = ["size", "layout", "target", "dtype"]

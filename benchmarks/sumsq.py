@@ -1,10 +1,19 @@
 """Sum of squares ``sum(x*x)`` on every target, contiguous and strided vectors."""
-from .common import (GpuOnly, DTYPES, VECTOR_SIZES, KernelBenchmark, TimeKernel, TrackDeviceMemory, TrackDeviceSeconds,
-                     TrackGBps,
-                     target_names)
+from .common import (
+    DTYPES,
+    RATE_VECTOR_SIZES,
+    VECTOR_SIZES,
+    GpuOnly,
+    KernelBenchmark,
+    TimeKernel,
+    TrackDeviceMemory,
+    TrackDeviceSeconds,
+    TrackGBps,
+    target_names,
+)
 
 
-class SumSquares(TimeKernel, TrackGBps, KernelBenchmark):
+class SumSquares(TimeKernel, KernelBenchmark):
     """Time of one ``sum(x*x)``. GPU targets: ``x`` already on the device, the result left there, and a
     synchronise of the reduction's stream inside the timed call. The result is a scalar, so no peakmem."""
 
@@ -12,6 +21,16 @@ class SumSquares(TimeKernel, TrackGBps, KernelBenchmark):
     params = [VECTOR_SIZES, ["contiguous", "strided"], target_names("sumsq"), DTYPES]
     param_names = ["size", "layout", "target", "dtype"]
     # the course's bandwidth kernel: CPU targets run up to 10^8 too (one call well under a second)
+    cpu_max_size = 100_000_000
+
+
+class SumSquaresRate(TrackGBps, KernelBenchmark):
+    """Achieved GB/s of the kernel's minimum traffic (best of 5 calls; higher is better, never gates), at sizes
+    past the caches. GPU targets: device-resident data, each call synchronised."""
+
+    family = "sumsq"
+    params = [RATE_VECTOR_SIZES, ["contiguous", "strided"], target_names("sumsq"), DTYPES]
+    param_names = ["size", "layout", "target", "dtype"]
     cpu_max_size = 100_000_000
 
 
