@@ -15,6 +15,7 @@ COMMANDS = {
     "site": ("kbench.site", "build the results site (asv publish plus our extra views) into the html folder"),
     "release-check": ("kbench.release", "compare two Numba releases on the suite and report regressions"),
     "bisect": ("kbench.bisect", "find the first Numba release at which a benchmark got slower"),
+    "noise": ("kbench.noise", "how far two runs of the same commit and environment differ, per benchmark"),
 }
 
 

@@ -1,0 +1,67 @@
+"""``kbench noise``: how far two runs of the same commit and environment differ, per benchmark.
+
+Give it two asv result files (two runs of one commit with the same packages: e.g. a matrix environment and the
+existing environment holding the same versions, or two ``kbench run`` runs under two machine names). For every
+``time_`` benchmark and parameter set it computes the ratio of medians, and reports per benchmark class the
+median, 90th percentile and largest deviation, plus how many parameter sets the release check's rule (ratio
+beyond the factor *and* significant) would have flagged: those would be false alarms.
+"""
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import sys
+from collections import defaultdict
+
+from . import compare
+
+
+def configure(parser):
+    parser.add_argument("first", help="asv results file of the first run")
+    parser.add_argument("second", help="asv results file of the second run (same commit and packages)")
+    parser.add_argument("--factor", type=float, default=compare.DEFAULT_FACTOR,
+                        help="ratio beyond which a significant change would be flagged (default %(default)s)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+
+
+def measure_noise(first_path, second_path, factor=compare.DEFAULT_FACTOR):
+    a = compare.side_from_asv(first_path, label="first")
+    b = compare.side_from_asv(second_path, label="second")
+    rows = compare.compare_sides(a, b, factor=factor)
+    by_class = defaultdict(list)
+    flagged = defaultdict(int)
+    for row in rows:
+        if row.type != "time" or row.ratio is None or not (row.ratio > 0) or math.isinf(row.ratio):
+            continue
+        key = row.benchmark.rsplit(".", 1)[0]
+        by_class[key].append(abs(math.log(row.ratio)))
+        if row.status in ("regression", "improvement"):
+            flagged[key] += 1
+    table = []
+    for key in sorted(by_class):
+        devs = sorted(by_class[key])
+        p90 = devs[min(len(devs) - 1, int(0.9 * len(devs)))]
+        table.append({"benchmark": key, "parameter_sets": len(devs),
+                      "median_deviation": math.exp(statistics.median(devs)) - 1,
+                      "p90_deviation": math.exp(p90) - 1, "max_deviation": math.exp(devs[-1]) - 1,
+                      "false_alarms": flagged[key]})
+    return table
+
+
+def to_markdown(table, factor):
+    lines = [f"| benchmark | parameter sets | median deviation | 90th percentile | largest | flagged at {factor}x |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in table:
+        lines.append(f"| `{r['benchmark']}` | {r['parameter_sets']} | {100 * r['median_deviation']:.1f} % | "
+                     f"{100 * r['p90_deviation']:.1f} % | {100 * r['max_deviation']:.1f} % | {r['false_alarms']} |")
+    return "\n".join(lines)
+
+
+def main(args) -> int:
+    table = measure_noise(args.first, args.second, args.factor)
+    if not table:
+        print("kbench noise: no time_ benchmark measured in both files", file=sys.stderr)
+        return 2
+    print(json.dumps(table, indent=2) if args.json else to_markdown(table, args.factor))
+    return 0
