@@ -1,0 +1,151 @@
+"""``kbench site``: build the results site into the html folder.
+
+1. ``asv publish`` writes asv's own pages (history graphs per benchmark and parameter across commits and
+   environments, the regressions list and its Atom feed) into ``<html>/``; their scripts are then pointed at
+   local copies so they work offline, and their navigation bar gets a link to the kernel views.
+2. The kernel views go to ``<html>/kbench/``, built from the results JSON with inline SVG charts:
+   ``index.html`` (overview), ``scaling.html`` and ``scaling-<family>.html``, ``layout.html``,
+   ``releases.html`` (plus ``release-checks/`` with the release-check reports), ``roofline.html`` and
+   ``environment.html``. Every link is relative, so the folder works from anywhere, served or copied.
+
+The results folder is only read. See docs/site.md for what each view shows.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+from typing import Dict, Optional, Union
+
+from . import _asv, _data, _html, _views
+
+KBENCH_SUBDIR = "kbench"
+CONFIG_NAME = "asv.conf.json"
+
+PathLike = Union[str, Path]
+
+
+class SiteError(RuntimeError):
+    """The kernel views were written, but asv's part of the site could not be built."""
+
+
+def _copy_reports(reports, out_dir: Path) -> Dict[str, Dict[str, str]]:
+    """Copy release-check reports into the site and render an html page for each; returns the relative links
+    (from the kbench folder) per report stem."""
+    links: Dict[str, Dict[str, str]] = {}
+    if not reports:
+        return links
+    folder = out_dir / "release-checks"
+    folder.mkdir(parents=True, exist_ok=True)
+    for rep in reports:
+        src: Path = rep["_path"]
+        stem = src.stem
+        entry = {"html": f"release-checks/{stem}.html", "json": f"release-checks/{src.name}"}
+        shutil.copy2(src, folder / src.name)
+        md = rep.get("_markdown")
+        if md:
+            shutil.copy2(md, folder / md.name)
+            entry["md"] = f"release-checks/{md.name}"
+        page_links = {k: Path(v).name for k, v in entry.items()}
+        clean = {k: v for k, v in rep.items() if not k.startswith("_")}
+        (folder / f"{stem}.html").write_text(_views.render_report_page(clean, stem, page_links), encoding="utf-8")
+        links[stem] = entry
+    return links
+
+
+def build_views(html_dir: PathLike, results_dir: PathLike, asv_status: str = "", vendor_status: str = "") -> Path:
+    """Write the kernel views into ``<html_dir>/kbench`` from ``results_dir``; returns the landing page."""
+    html_dir, results_dir = Path(html_dir), Path(results_dir)
+    out = html_dir / KBENCH_SUBDIR
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    machines = _data.load_machines(results_dir)
+    reports = _data.load_release_checks(results_dir)
+    ctx = _views.Context(results_dir=results_dir, machines=machines, benchmarks=_data.load_benchmarks(results_dir),
+                         reports=reports, report_pages=_copy_reports(reports, out), asv_status=asv_status,
+                         vendor_status=vendor_status)
+    (out / "kbench.css").write_text(_html.CSS.strip() + "\n", encoding="utf-8")
+    pages: Dict[str, str] = {}
+    for render in (_views.render_index, _views.render_scaling, _views.render_layout, _views.render_releases,
+                   _views.render_roofline, _views.render_environment):
+        pages.update(render(ctx))
+    for name, text in pages.items():
+        (out / name).write_text(text, encoding="utf-8")
+    return out / "index.html"
+
+
+def build(html_dir: Optional[PathLike] = None, results_dir: PathLike = "results",
+          config: PathLike = CONFIG_NAME) -> Path:
+    """Build the whole site: ``asv publish`` into ``html_dir``, then the kernel views into ``html_dir/kbench``.
+
+    ``html_dir`` defaults to the config's ``html_dir``; relative paths are taken from the current directory.
+    Returns the path of the kernel views' landing page. Raises :class:`SiteError` (after writing the kernel
+    views) when asv publish fails, and FileNotFoundError when the config is missing.
+    """
+    config_path = Path(config).resolve()
+    if not config_path.is_file():
+        raise FileNotFoundError(f"no asv configuration at {config_path}")
+    conf = _asv.load_config(config_path)
+    html = Path(html_dir).resolve() if html_dir is not None else _asv.resolve(config_path, conf, "html_dir", "html")
+    results = Path(results_dir).resolve()
+    if not results.is_dir():
+        raise FileNotFoundError(f"no results folder at {results}")
+    ok, log = _asv.publish(config_path, results, html)
+    asv_status = ""
+    vendor_status = ""
+    if ok:
+        rewritten, missing = _asv.localise(html)
+        if missing:
+            vendor_status = ("Some of asv's scripts still load from the internet, so its graphs need a network: "
+                             + ", ".join(missing))
+    else:
+        tail = [line for line in log.splitlines() if line.strip()][-6:]
+        asv_status = "asv publish failed: " + " / ".join(tail) if tail else "asv publish failed"
+        html.mkdir(parents=True, exist_ok=True)
+    landing = build_views(html, results, asv_status=asv_status, vendor_status=vendor_status)
+    if not ok:
+        raise SiteError(f"{asv_status} (the kernel views were written to {landing.parent})")
+    return landing
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--html-dir", metavar="DIR", default=None,
+                        help="where the site goes (default: html_dir of the asv config, i.e. html/)")
+    parser.add_argument("--results-dir", metavar="DIR", default=None,
+                        help="the asv results to read (default: results_dir of the asv config, i.e. results/)")
+    parser.add_argument("--config", metavar="PATH", default=CONFIG_NAME,
+                        help="the asv configuration (default: %(default)s in the current directory)")
+
+
+def _find_config(start: Path) -> Optional[Path]:
+    for folder in [start, *start.parents]:
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+    return None
+
+
+def main(args: argparse.Namespace) -> int:
+    config = Path(args.config)
+    if not config.is_file() and args.config == CONFIG_NAME:
+        config = _find_config(Path.cwd()) or config  # from a subfolder of the repository too
+    if not config.is_file():
+        print(f"kbench site: no asv configuration at {config} (run from the repository root, or pass --config)",
+              file=sys.stderr)
+        return 2
+    results_dir = args.results_dir
+    if results_dir is None:
+        results_dir = _asv.resolve(config.resolve(), _asv.load_config(config), "results_dir", "results")
+    try:
+        landing = build(args.html_dir, results_dir, config)
+    except FileNotFoundError as exc:
+        print(f"kbench site: {exc}", file=sys.stderr)
+        return 2
+    except SiteError as exc:
+        print(f"kbench site: {exc}", file=sys.stderr)
+        return 1
+    root = landing.parent.parent
+    print(f"kbench site: asv's pages in {root}, the kernel views in {landing.parent}")
+    print(f"    open {root / 'index.html'} through a web server, e.g. python -m http.server -d {root}")
+    return 0

@@ -1,0 +1,478 @@
+"""``kbench site``: the whole site built from a small synthetic results folder.
+
+The fixture is written with asv's own API (``asv.results.Results``), so the files are real asv results: two
+machines (a CPU box and an ``h200`` GPU box), two Numba environments each, two commits of a throw-away git
+repository, a ``benchmarks.json``, environment records like ``kbench run`` writes, ``roofline.*`` ceilings on the
+GPU machine only, and one release-check report. The real ``asv publish`` runs on it.
+"""
+from __future__ import annotations
+
+import datetime
+import html.parser
+import itertools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+pytest.importorskip("asv")
+
+from kbench import site  # noqa: E402
+from kbench.site import _data, _views  # noqa: E402
+
+NAN = float("nan")
+ENVS = {
+    "0.67.0": "virtualenv-py3.11-llvmlite0.49.0-numba0.67.0-numpy2.4.6-scipy1.17.1",
+    "0.68.1": "virtualenv-py3.11-llvmlite0.50.0-numba0.68.1-numpy2.4.6-scipy1.17.1",
+}
+CPU = "cpu-2core-amd-epyc"
+GPU = "h200"
+KBENCH_PAGES = ["index.html", "scaling.html", "layout.html", "releases.html", "roofline.html", "environment.html"]
+PLOT_PAGES = ["scaling.html", "scaling-matmul.html", "scaling-sumsq.html", "layout.html", "releases.html",
+              "roofline.html"]
+
+# the parameterised benchmarks of the fixture: name -> (param_names, params as asv stores them, unit)
+BENCHMARKS = {
+    "matmul.Matmul.time_kernel": (["size", "target", "dtype"],
+                                  [["16", "64", "256", "1024"], ["'numpy'", "'jit_ikj'", "'cuda_tiled'"],
+                                   ["'float32'", "'float64'"]], "seconds"),
+    "matmul.Matmul.track_gflops": (["size", "target", "dtype"],
+                                   [["16", "64", "256", "1024"], ["'numpy'", "'jit_ikj'", "'cuda_tiled'"],
+                                    ["'float32'", "'float64'"]], "GFLOP/s"),
+    "matmul.MatmulLayout.time_kernel": (["size", "layout", "target"],
+                                        [["64", "256"], ["'CC'", "'CF'", "'FC'", "'FF'"],
+                                         ["'numpy'", "'jit_ijk'", "'jit_ikj'"]], "seconds"),
+    "sumsq.SumSquares.time_kernel": (["size", "layout", "target", "dtype"],
+                                     [["1000", "100000", "10000000", "100000000"], ["'contiguous'", "'strided'"],
+                                      ["'numpy_sum'", "'jit'", "'cuda'"], ["'float64'"]], "seconds"),
+    "sumsq.SumSquares.track_gbps": (["size", "layout", "target", "dtype"],
+                                    [["1000", "100000", "10000000", "100000000"], ["'contiguous'", "'strided'"],
+                                     ["'numpy_sum'", "'jit'", "'cuda'"], ["'float64'"]], "GB/s"),
+    "compile.CompileTime.time_first_call": (["target", "dtype"], [["'sumsq.jit'", "'matmul.jit_ikj'"],
+                                                                   ["'float64'"]], "seconds"),
+    "roofline.Roofline.track_peak_gflops": (["device", "dtype"], [["'cpu'", "'gpu'"], ["'float64'"]], "GFLOP/s"),
+    "roofline.Roofline.track_triad_gbps": (["device"], [["'cpu'", "'gpu'"]], "GB/s"),
+}
+
+# Numba 0.68.1 against 0.67.0 at the commit both measured: jit_ikj matmul at 256 is 1.3x slower (a regression),
+# the jit sum of squares 0.8x (an improvement); everything else is unchanged.
+REGRESSED = ("matmul.Matmul.time_kernel", {"size": 256, "target": "jit_ikj", "dtype": "float64"}, 1.3)
+IMPROVED = ("sumsq.SumSquares.time_kernel", {"size": 100000, "layout": "contiguous", "target": "jit",
+                                              "dtype": "float64"}, 0.8)
+
+
+def _git(cwd, *args):
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@example.invalid")
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def _rate(target, gpu):
+    """(GFLOP/s for matmul, GB/s for vectors) of a fake target."""
+    return {"numpy": (40.0, 12.0), "numpy_sum": (40.0, 12.0), "jit_ikj": (3.0, 9.0), "jit_ijk": (1.0, 1.0),
+            "jit": (3.0, 10.0), "cuda_tiled": (9000.0, 3000.0), "cuda": (9000.0, 3000.0)}[target]
+
+
+def _value(name, p, machine, version, commit_index):
+    """The fake measurement of one benchmark and parameter set; NaN where the target cannot run."""
+    gpu_machine = machine == GPU
+    target = p.get("target")
+    if target in ("cuda_tiled", "cuda") and not gpu_machine:
+        return NAN
+    factor = 1.0
+    for bench, params, f in (REGRESSED, IMPROVED):
+        if name == bench and all(p.get(k) == v for k, v in params.items()) and version == "0.68.1":
+            factor = f
+    if commit_index == 1 and version == "0.68.1":
+        factor *= 5.0  # the newest commit, only measured under 0.68.1 on the CPU machine: must not be compared
+    if name == "matmul.Matmul.time_kernel":
+        n = p["size"]
+        return (2e-6 + 2.0 * n ** 3 / (_rate(target, gpu_machine)[0] * 1e9)) * factor
+    if name == "matmul.Matmul.track_gflops":
+        n = p["size"]
+        return 2.0 * n ** 3 / _value("matmul.Matmul.time_kernel", p, machine, version, commit_index) / 1e9
+    if name == "matmul.MatmulLayout.time_kernel":
+        n = p["size"]
+        penalty = {"CC": 1.0, "CF": 1.5, "FC": 4.0, "FF": 2.0}[p["layout"]] if target.startswith("jit") else 1.0
+        return 2.0 * n ** 3 / (_rate(target, gpu_machine)[0] * 1e9) * penalty * factor
+    if name == "sumsq.SumSquares.time_kernel":
+        n = p["size"]
+        stride = 2.0 if p["layout"] == "strided" and n >= 10_000_000 else 1.0
+        return (1e-6 + 8.0 * n / (_rate(target, gpu_machine)[1] * 1e9)) * stride * factor
+    if name == "sumsq.SumSquares.track_gbps":
+        return 8.0 * p["size"] / _value("sumsq.SumSquares.time_kernel", p, machine, version, commit_index) / 1e9
+    if name == "compile.CompileTime.time_first_call":
+        return 0.25 * factor
+    if name == "roofline.Roofline.track_peak_gflops":
+        return NAN if not gpu_machine else (60000.0 if p["device"] == "gpu" else 2000.0)
+    if name == "roofline.Roofline.track_triad_gbps":
+        return NAN if not gpu_machine else (4000.0 if p["device"] == "gpu" else 300.0)
+    raise AssertionError(name)
+
+
+def _record(machine, env_name, version):
+    gpus = []
+    if machine == GPU:
+        gpus = [{"index": 0, "name": "NVIDIA H200", "compute_capability": [9, 0], "architecture": "Hopper",
+                 "multiprocessor_count": 132, "total_memory_bytes": 150 * 2 ** 30, "clock_rate_khz": 1980000,
+                 "fp32_peak_tflops": 66.9, "driver_version": "12.8"}]
+    return {
+        "schema": 1, "collected_at": "2026-11-21T12:00:00+00:00", "recorded_at": "2026-11-21T12:00:00+00:00",
+        "hostname": f"{machine}-host", "os": "Linux 6.1", "memory_bytes": 64 * 2 ** 30,
+        "cpu": {"model": "AMD EPYC 9454", "arch": "x86_64", "logical_cores": 2, "usable_cores": 2},
+        "python": {"version": "3.11.9", "implementation": "CPython"},
+        "packages": {"numba": version, "llvmlite": "0.50.0" if version == "0.68.1" else "0.49.0", "numpy": "2.4.6",
+                     "scipy": "1.17.1", "numba-cuda": "0.30.4" if gpus else None, "cupy": None},
+        "numba": {"threading_layer": "omp", "num_threads": 2, "NUMBA_NUM_THREADS": 2},
+        "blas": {"name": "openblas", "version": "0.3.30", "num_threads": 2, "num_threads_source": "threadpoolctl"},
+        "env": {"OMP_NUM_THREADS": "2"}, "gpus": gpus,
+        "gpu_reason": None if gpus else "no CUDA GPU found (numba.cuda.is_available() is False)",
+        "cuda": {"simulator": False}, "errors": {},
+        "asv_env_name": env_name, "machine": machine, "mode": "matrix", "quick": False,
+    }
+
+
+def make_fixture(root: Path) -> dict:
+    """Write a git repository, an asv config, results for two machines and a release-check report under
+    ``root``. Returns the paths and the expected release ratios."""
+    from asv import results as asv_results
+    from asv import runner
+
+    repo = root / "repo"
+    repo.mkdir(parents=True)
+    _git(repo, "init", "-q", "-b", "main")
+    commits = []
+    for i in range(2):
+        (repo / "file.txt").write_text(f"version {i}\n")
+        _git(repo, "add", "file.txt")
+        _git(repo, "commit", "-q", "-m", f"commit {i}", "--date", f"2026-11-{20 + i}T12:00:00")
+        commits.append(_git(repo, "rev-parse", "HEAD"))
+    results_dir = root / "results"
+    results_dir.mkdir()
+    conf = json.loads((Path(__file__).resolve().parent.parent / "asv.conf.json").read_text())
+    conf.update({"repo": str(repo), "results_dir": "results", "html_dir": "html", "branches": ["main"],
+                 "benchmark_dir": str(root / "benchmarks"), "env_dir": str(root / "env")})
+    conf.pop("regressions_first_commits", None)
+    config = root / "asv.conf.json"
+    config.write_text(json.dumps(conf, indent=2))
+    benchmarks = {"version": 2}
+    for name, (pnames, params, unit) in BENCHMARKS.items():
+        benchmarks[name] = {"name": name, "param_names": pnames, "params": params, "unit": unit,
+                            "type": "time" if ".time_" in name else "track", "version": "1" * 64,
+                            "code": f"class X:\n    \"\"\"Fixture benchmark {name}.\"\"\"\n"}
+    (results_dir / "benchmarks.json").write_text(json.dumps(benchmarks, indent=2))
+    for machine in (CPU, GPU):
+        folder = results_dir / machine
+        folder.mkdir()
+        info = {"arch": "x86_64", "cpu": "AMD EPYC 9454", "machine": machine, "num_cpu": "2" if machine == CPU else "16",
+                "os": "Linux 6.1", "ram": str(64 * 2 ** 30), "version": 1}
+        (folder / "machine.json").write_text(json.dumps(info, indent=4))
+        for version, env_name in ENVS.items():
+            (folder / f"environment-{env_name}.json").write_text(json.dumps(_record(machine, env_name, version)))
+            for ci, commit in enumerate(commits):
+                if ci == 1 and (machine == GPU or version != "0.68.1"):
+                    continue  # the newest commit: only the CPU machine under 0.68.1
+                date = int(_git(repo, "log", "-1", "--format=%ct", commit)) * 1000
+                req = {"numpy": "2.4.6", "llvmlite": "0.50.0" if version == "0.68.1" else "0.49.0",
+                       "numba": version, "scipy": "1.17.1"}
+                params = dict(info, python="3.11", **req)
+                params.pop("version")
+                res = asv_results.Results(params, req, commit, date, "3.11", env_name, {})
+                for name, (pnames, bparams, _) in BENCHMARKS.items():
+                    values = []
+                    for combo in itertools.product(*bparams):
+                        p = {k: _data.parse_param(v) for k, v in zip(pnames, combo)}
+                        values.append(_value(name, p, machine, version, ci))
+                    n = len(values)
+                    res.add_result({"name": name, "params": bparams, "version": "1" * 64},
+                                   runner.BenchmarkResult(result=values, samples=[None] * n, number=[None] * n,
+                                                          errcode=0, stderr="", profile=None),
+                                   started_at=datetime.datetime(2026, 11, 21, 12, ci, tzinfo=datetime.timezone.utc),
+                                   duration=1.0)
+                res.save(str(results_dir))
+    checks = results_dir / "release-checks"
+    checks.mkdir()
+    report = {"kind": "kbench-release-check", "format": 1, "created": "2026-11-21T13:00:00+00:00",
+              "baseline": {"version": "0.67.0", "env": ENVS["0.67.0"]},
+              "candidate": {"version": "0.68.1", "env": ENVS["0.68.1"]}, "commit": commits[0], "machine": CPU,
+              "python": "3.11", "settings": {"factor": 1.1, "alpha": 0.002}, "exit_status": 1, "problems": [],
+              "summary": {"regression": 1, "unchanged": 1, "compared": 2, "total": 2}, "wall_seconds": 12.0,
+              "rows": [{"benchmark": REGRESSED[0], "params": {k: repr(v) for k, v in REGRESSED[1].items()},
+                        "type": "time", "unit": "seconds", "status": "regression", "gates": True, "ratio": 1.3,
+                        "p_value": 0.0001, "baseline": {"median": 0.001, "n": 10},
+                        "candidate": {"median": 0.0013, "n": 10}},
+                       {"benchmark": "compile.CompileTime.time_first_call", "params": {}, "type": "time",
+                        "unit": "seconds", "status": "unchanged", "gates": False, "ratio": 1.0,
+                        "baseline": {"median": 0.25}, "candidate": {"median": 0.25}}]}
+    (checks / "release-check-0.67.0-vs-0.68.1.json").write_text(json.dumps(report, indent=2))
+    (checks / "release-check-0.67.0-vs-0.68.1.md").write_text("# Release check\n\nOne regression.\n")
+    return {"root": root, "config": config, "results": results_dir, "html": root / "html", "commits": commits}
+
+
+def _snapshot(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("site")
+    fx = make_fixture(root)
+    before = _snapshot(fx["results"])
+    landing = site.build(fx["html"], fx["results"], fx["config"])
+    fx["landing"] = landing
+    fx["before"] = before
+    return fx
+
+
+# --------------------------------------------------------------------------------------------- link checking
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links = []
+        self.ids = set()
+        self.duplicate_ids = set()
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            if a["id"] in self.ids:
+                self.duplicate_ids.add(a["id"])
+            self.ids.add(a["id"])
+        for attr in ("href", "src"):
+            if a.get(attr) is not None and tag in ("a", "link", "script", "img"):
+                self.links.append((tag, a[attr]))
+
+
+def _parse(path: Path) -> _Links:
+    p = _Links()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+# --------------------------------------------------------------------------------------------- tests
+
+def test_every_page_exists(built):
+    kb = built["html"] / "kbench"
+    assert built["landing"] == kb / "index.html"
+    for name in KBENCH_PAGES + ["scaling-matmul.html", "scaling-sumsq.html", "kbench.css"]:
+        assert (kb / name).is_file(), name
+    # asv's own pages: graphs, the regressions list and feed
+    for name in ("index.html", "index.json", "regressions.json", "regressions.xml"):
+        assert (built["html"] / name).is_file(), name
+    assert list((built["html"] / "graphs").rglob("*.json"))
+    assert (kb / "release-checks" / "release-check-0.67.0-vs-0.68.1.html").is_file()
+
+
+def test_results_are_not_modified(built):
+    assert _snapshot(built["results"]) == built["before"]
+
+
+def test_links_are_relative_and_resolve(built):
+    html_dir = built["html"]
+    pages = sorted((html_dir / "kbench").rglob("*.html"))
+    assert len(pages) >= 9
+    for page in pages:
+        parsed = _parse(page)
+        assert not parsed.duplicate_ids, f"{page.name}: ids used twice: {parsed.duplicate_ids}"
+        for tag, link in parsed.links:
+            parts = urlsplit(link)
+            if parts.scheme == "data":  # inline (the empty favicon)
+                continue
+            assert not parts.scheme and not parts.netloc, f"{page.name}: absolute link {link}"
+            assert not link.startswith("/"), f"{page.name}: root-relative link {link}"
+            if not parts.path:  # a fragment on the same page
+                assert not parts.fragment or parts.fragment in parsed.ids, f"{page.name}: #{parts.fragment}"
+                continue
+            target = (page.parent / unquote(parts.path)).resolve()
+            assert target.is_file(), f"{page.name}: {link} does not resolve"
+            assert html_dir.resolve() in target.parents, f"{page.name}: {link} leaves the site"
+            if parts.fragment and target.suffix == ".html" and target.parent == (html_dir / "kbench").resolve():
+                assert parts.fragment in _parse(target).ids, f"{page.name}: {link}"
+    # every kbench page links back to the overview and to asv's pages
+    for page in (html_dir / "kbench").glob("*.html"):
+        hrefs = {link for _, link in _parse(page).links}
+        assert "index.html" in hrefs and "../index.html" in hrefs, page.name
+
+
+def test_asv_pages_are_local_and_link_to_kbench(built):
+    text = (built["html"] / "index.html").read_text()
+    assert 'href="kbench/index.html"' in text
+    for tag, link in _parse(built["html"] / "index.html").links:
+        if tag in ("script", "link"):
+            assert not urlsplit(link).netloc, f"asv's index.html still loads {link}"
+            assert (built["html"] / link).is_file(), link
+
+
+def test_no_external_resources_in_kbench_pages(built):
+    for page in (built["html"] / "kbench").rglob("*.html"):
+        text = page.read_text()
+        assert "<script" not in text, page.name
+        for m in re.finditer(r"(?:src|href)=\"([^\"]+)\"", text):
+            assert "://" not in m.group(1), (page.name, m.group(1))
+        assert "@import" not in text and "url(http" not in text
+
+
+def test_svgs_contain_plotted_elements(built):
+    kb = built["html"] / "kbench"
+    for name in PLOT_PAGES:
+        text = (kb / name).read_text()
+        svgs = re.findall(r"<svg\b.*?</svg>", text, flags=re.S)
+        assert svgs, name
+        for svg in svgs:
+            assert re.search(r'class="(pt|bar|series)"', svg), f"{name}: an SVG without data"
+            assert 'class="tick"' in svg, f"{name}: an SVG without tick labels"
+            assert 'class="ylabel"' in svg or "ratio" in svg
+
+
+def test_two_machines_appear(built):
+    kb = built["html"] / "kbench"
+    for name in ("index.html", "scaling-matmul.html", "roofline.html", "environment.html", "layout.html"):
+        text = (kb / name).read_text()
+        assert CPU in text and GPU in text, name
+    env = (kb / "environment.html").read_text()
+    assert "NVIDIA H200" in env and "omp" in env and "openblas" in env
+
+
+def test_release_ratios_on_the_fixture(built):
+    machines = _data.load_machines(built["results"])
+    ctx = _views.Context(results_dir=built["results"], machines=machines,
+                         benchmarks=_data.load_benchmarks(built["results"]), reports=[], report_pages={},
+                         asv_status="", vendor_status="")
+    for machine_name in (CPU, GPU):
+        per_series = _views.release_rows(ctx, machines[machine_name])
+        assert len(per_series) == 1
+        versions, rows = next(iter(per_series.values()))
+        assert versions == ["0.67.0", "0.68.1"]
+        by_key = {(r.benchmark, tuple(sorted(r.params.items()))): r for r in rows}
+        for bench, params, expected in (REGRESSED, IMPROVED):
+            row = by_key[(bench, tuple(sorted(params.items())))]
+            # compared at the older commit, the newest one measured under both releases
+            assert row.commit == built["commits"][0]
+            assert row.ratios["0.68.1"] == pytest.approx(expected, rel=1e-9)
+            assert row.regression == (expected > 1.1)
+            assert row.improvement == (expected < 1 / 1.1)
+        unchanged = [r for r in rows if (r.benchmark, tuple(sorted(r.params.items()))) not in
+                     {(b, tuple(sorted(p.items()))) for b, p, _ in (REGRESSED, IMPROVED)}]
+        assert unchanged and all(r.ratios["0.68.1"] == pytest.approx(1.0) for r in unchanged)
+        assert sum(r.regression for r in rows) == 1
+        assert rows[0].benchmark == REGRESSED[0]  # regressions first
+        # skipped GPU targets on the CPU machine are not compared
+        assert all(r.params.get("target") not in ("cuda", "cuda_tiled") for r in rows) == (machine_name == CPU)
+    page = (built["html"] / "kbench" / "releases.html").read_text()
+    assert "1.30\u00d7" in page and "0.80\u00d7" in page and 'class="tag bad"' in page
+    assert "release-checks/release-check-0.67.0-vs-0.68.1.html" in page
+    assert "release-checks/release-check-0.67.0-vs-0.68.1.md" in page
+
+
+def test_roofline_ceilings_and_placement(built):
+    machines = _data.load_machines(built["results"])
+    ctx = _views.Context(results_dir=built["results"], machines=machines,
+                         benchmarks=_data.load_benchmarks(built["results"]), reports=[], report_pages={},
+                         asv_status="", vendor_status="")
+    assert _views.machine_ceilings(ctx, machines[CPU]) == []
+    ceilings = _views.machine_ceilings(ctx, machines[GPU])
+    kinds = {(c.device, c.kind): c.value for c in ceilings}
+    assert kinds == {("gpu", "compute"): 60000.0, ("gpu", "memory"): 4000.0, ("cpu", "compute"): 2000.0,
+                     ("cpu", "memory"): 300.0}
+    env = machines[GPU].envs[ENVS["0.68.1"]]
+    points, _ = _views.roofline_points(ctx, env)
+    mm = [p for p in points if p.family == "matmul" and p.target == "numpy" and p.dtype == "float64"]
+    assert len(mm) == 1 and mm[0].size == 1024
+    assert mm[0].intensity == pytest.approx(2.0 * 1024 ** 3 / (3 * 8 * 1024 ** 2))  # flops / bytes from work()
+    assert mm[0].gflops == pytest.approx(2.0 * 1024 ** 3 / mm[0].seconds / 1e9)
+    assert {p.device for p in points} == {"cpu", "gpu"}
+    page = (built["html"] / "kbench" / "roofline.html").read_text()
+    assert "no ceilings measured" in page.lower()
+    assert 'class="ceiling"' in page
+
+
+def test_work_extrapolation_matches_direct_counts():
+    # above the input-size limit the counts are extrapolated; they must equal the exact formulas
+    assert _data.work("sumsq", 100_000_000, "float64") == pytest.approx((2e8, 8e8))
+    assert _data.work("matmul", 8192, "float32") == pytest.approx((2.0 * 8192 ** 3, 4.0 * 3 * 8192 ** 2))
+    assert _data.work("matmul", 64, "float64") == pytest.approx((2.0 * 64 ** 3, 8.0 * 3 * 64 ** 2))
+
+
+def test_memory_order_ratios(built):
+    machines = _data.load_machines(built["results"])
+    benchmarks = _data.load_benchmarks(built["results"])
+    env = machines[CPU].envs[ENVS["0.67.0"]]
+    _, vals = _data.latest_values(env, "matmul.MatmulLayout.time_kernel", benchmarks)
+    ratios = _views.matmul_layout_ratios(vals)
+    assert ratios[(256, "jit_ikj")] == pytest.approx({"CC": 1.0, "CF": 1.5, "FC": 4.0, "FF": 2.0})
+    assert ratios[(64, "numpy")] == pytest.approx({"CC": 1.0, "CF": 1.0, "FC": 1.0, "FF": 1.0})
+    _, vals = _data.latest_values(env, "sumsq.SumSquares.time_kernel", benchmarks)
+    vr = _views.vector_layout_ratios(vals)
+    assert vr[("float64", "jit", 10_000_000)] == pytest.approx(2.0)
+    assert vr[("float64", "jit", 1000)] == pytest.approx(1.0)
+    assert ("float64", "cuda", 1000) not in vr  # skipped on the CPU machine
+
+
+def test_empty_results_folder(tmp_path):
+    (tmp_path / "results").mkdir()
+    landing = site.build_views(tmp_path / "html", tmp_path / "results")
+    for name in KBENCH_PAGES:
+        assert (landing.parent / name).is_file()
+    assert "No results" in landing.read_text()
+    assert "no machines" in (landing.parent / "roofline.html").read_text().lower()
+
+
+def test_cli_options(built, tmp_path):
+    from kbench import cli
+
+    out = tmp_path / "elsewhere" / "site"
+    rc = cli.main(["site", "--config", str(built["config"]), "--results-dir", str(built["results"]),
+                   "--html-dir", str(out)])
+    assert rc == 0
+    assert (out / "index.html").is_file() and (out / "kbench" / "roofline.html").is_file()
+    assert not (built["root"] / "html" / "elsewhere").exists()
+    assert cli.main(["site", "--config", str(tmp_path / "missing.json")]) == 2
+
+
+def test_publish_failure_still_writes_views(built, tmp_path):
+    # without benchmarks.json asv publish fails; the kernel views still appear, and say so
+    results = tmp_path / "results"
+    shutil.copytree(built["results"], results)
+    (results / "benchmarks.json").unlink()
+    with pytest.raises(site.SiteError):
+        site.build(tmp_path / "html", results, built["config"])
+    landing = tmp_path / "html" / "kbench" / "index.html"
+    assert landing.is_file() and "asv publish failed" in landing.read_text()
+
+
+@pytest.mark.slow
+def test_site_from_a_real_asv_run(tmp_path):
+    """The real asv runs one small benchmark class in this interpreter (existing environment, --quick) into a
+    temporary results folder; the site built from that must show it."""
+    repo = Path(__file__).resolve().parent.parent
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True)
+    if head.returncode != 0:
+        pytest.skip("not a git checkout")
+    conf = json.loads((repo / "asv.conf.json").read_text())
+    conf.update({"repo": str(repo), "results_dir": str(tmp_path / "results"), "html_dir": str(tmp_path / "html"),
+                 "branches": ["HEAD"], "benchmark_dir": str(repo / "benchmarks"), "env_dir": str(tmp_path / "env")})
+    config = tmp_path / "asv.conf.json"
+    config.write_text(json.dumps(conf))
+    env = dict(os.environ, HOME=str(tmp_path / "home"))  # asv machine writes ~/.asv-machine.json
+    (tmp_path / "home").mkdir()
+    asv = [sys.executable, "-m", "asv"]
+    subprocess.run(asv + ["machine", "--yes", "--machine", "real-quick", "--config", str(config)], env=env,
+                   check=True, capture_output=True)
+    run = subprocess.run(asv + ["run", "--config", str(config), "--quick", "-E", f"existing:{sys.executable}",
+                                "--set-commit-hash", head.stdout.strip(), "--machine", "real-quick",
+                                "-b", "fastmath.FastMath.time_kernel"], env=env, capture_output=True, text=True)
+    assert list((tmp_path / "results" / "real-quick").glob("*-existing-*.json")), run.stdout[-3000:] + run.stderr[-3000:]
+    landing = site.build(tmp_path / "html", tmp_path / "results", config)
+    page = (landing.parent / "scaling-fastmath.html").read_text()
+    assert "real-quick" in page and 'class="pt"' in page
+    for target in ("numpy", "strict", "fastmath", "reassociated"):
+        assert f">{target}<" in page
+    roof = (landing.parent / "roofline.html").read_text()
+    assert "no ceilings measured" in roof.lower() and "fastmath" in roof
