@@ -22,8 +22,9 @@ class CompileTime:
     param_names = ["target", "dtype"]
     # each call must be cold: one call per sample, a fresh dispatcher made inside the timed call
     number = 1
-    # compiles take 0.1 to several seconds: 3 to 6 samples, at most 30 s per parameter set
-    repeat = (3, 6, 30.0)
+    # compiles take 0.1 to a few seconds and vary little: 3 samples, one process
+    repeat = (3, 3, 30.0)
+    rounds = 1
     warmup_time = 0.0  # a warm-up loop would only time cached calls
     timeout = 600
 
