@@ -64,7 +64,8 @@ class CodeGen:
             raise NotImplementedError("assembly analysis is written for x86-64")
         family, name = key.split(".")
         target = kernels.get_target(family, name)
-        fn = target.build()
+        # a fresh, uncached build: a dispatcher loaded from Numba's on-disk cache carries no assembly to read
+        fn = target.build(fresh=True)
         dispatcher = getattr(fn, "kernel", None)
         if dispatcher is None or not hasattr(dispatcher, "inspect_asm"):
             raise NotImplementedError(f"{key} exposes no Numba dispatcher to inspect")
@@ -72,6 +73,8 @@ class CodeGen:
         fn(*module.make_inputs(8, np.dtype(dtype), module.LAYOUTS[0], np.random.default_rng(0)))
         # the signature compiled for contiguous inputs of this dtype
         asm = "\n".join(dispatcher.inspect_asm(sig) for sig in dispatcher.signatures)
+        if not asm.strip():
+            raise RuntimeError(f"{key}: Numba returned no assembly to analyse")
         self.width, self.fma = hottest_loop_stats(asm)
 
     def track_simd_width(self, key, dtype):
