@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import abc
 import functools
-import os
 
 import numpy as np
 
@@ -282,10 +281,6 @@ def device_event_seconds(bench, launches=20):
             end.synchronize()
             times.append(cuda.event_elapsed_time(start, end) / 1e3)
     return float(np.median(times))
-
-
-def env_flag(name):
-    return os.environ.get(name, "0") not in ("", "0")
 
 
 # --- what a class measures: mix in the ones that apply ------------------------------------------------------

@@ -35,17 +35,5 @@ def numba_to_device(x, stream=0):
     return cuda.to_device(x, stream=stream)
 
 
-def numba_device_empty(shape, dtype, stream=0):
-    from numba import cuda
-
-    return cuda.device_array(shape, dtype=dtype, stream=stream)
-
-
-def cupy_asarray(x):
-    import cupy
-
-    return cupy.asarray(x)
-
-
 def grid_1d(n: int, threads: int) -> int:
     return max(1, (n + threads - 1) // threads)

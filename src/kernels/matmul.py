@@ -164,15 +164,12 @@ def _micro_tile(Ap, Bs, C, i0, j0, kk, z):
                     C[i0 + r, j0 + c] += row[c]
 
 
-def _host_loop_target(loop, contiguous=False):
-    """Wrap a loop kernel: validate, allocate the zeroed result, run. ``contiguous`` copies operands to C order
-    first (inside the call, so a layout copy is part of what is timed)."""
+def _host_loop_target(loop):
+    """Wrap a loop kernel: validate, allocate the zeroed result, run. (The blocked kernel packs its operands
+    itself, inside the call, so its layout copies are part of what is timed.)"""
 
     def matmul(A, B):
         dtype = validate(A, B)
-        if contiguous:
-            A = np.ascontiguousarray(A)
-            B = np.ascontiguousarray(B)
         C = np.zeros((A.shape[0], B.shape[1]), dtype=dtype)
         loop(A, B, C)
         return C
