@@ -346,3 +346,50 @@ class HostArrays(GpuOnly):
     targets always take host arrays and are timed by the family's main class)."""
 
     residency = "host"
+
+
+# --- ratios measured in one process -------------------------------------------------------------------------
+
+def checked_cpu_call(family, target_name, size, dtype, layout=None):
+    """A zero-argument call of a CPU target on the suite's cached inputs, warmed up (compiled) and checked
+    against the reference; raises NotImplementedError where the target cannot run here."""
+    if kernels is None:
+        raise NotImplementedError("the kernels package could not be imported in this environment")
+    module = kernels.family_module(family)
+    layout = layout or module.LAYOUTS[0]
+    target = kernels.get_target(family, target_name)
+    ok, why = target.availability()
+    if not ok:
+        raise NotImplementedError(why)
+    args = host_inputs(family, size, np.dtype(dtype).name, layout)
+    fn = target.build()
+
+    def call():
+        return fn(*args)
+
+    _verify.check(call(), module.reference(*args), dtype, what=f"{target.key} size={size} {layout} {dtype}",
+                  tol=_verify.family_tolerance(module, dtype, args))
+    return call
+
+
+def interleaved_best(calls, rounds=7, min_round_seconds=0.05):
+    """Best seconds per call of each callable, timed in alternation (``rounds`` times each, every round long
+    enough to be well above timer resolution), so that a slow spell of a shared machine hits all of them
+    alike. Returns a list in the order given."""
+    import time
+
+    def seconds_per_call(fn, repeats):
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            fn()
+        return (time.perf_counter() - t0) / repeats
+
+    repeats = []
+    for fn in calls:  # calibrate: enough calls per round to last min_round_seconds
+        one = seconds_per_call(fn, 1)
+        repeats.append(max(1, int(min_round_seconds / max(one, 1e-9))))
+    best = [float("inf")] * len(calls)
+    for _ in range(rounds):
+        for i, fn in enumerate(calls):
+            best[i] = min(best[i], seconds_per_call(fn, repeats[i]))
+    return best

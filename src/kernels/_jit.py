@@ -49,7 +49,7 @@ def njit(fn, tag, **options):
     return numba.njit(**options)(fn)
 
 
-def vectorize(fn, tag, signatures, target):
+def vectorize(fn, tag, signatures, target, **options):
     if cache_enabled() and target in ("cpu", "parallel"):
-        return numba.vectorize(signatures, target=target, cache=True)(_renamed(fn, tag))
-    return numba.vectorize(signatures, target=target)(fn)
+        return numba.vectorize(signatures, target=target, cache=True, **options)(_renamed(fn, tag))
+    return numba.vectorize(signatures, target=target, **options)(fn)

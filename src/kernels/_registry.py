@@ -38,6 +38,10 @@ class Target:
     requires: Tuple[str, ...] = ()
     max_size: Optional[int] = None  # a size above which the target is too slow to be worth timing
     runtime: Optional[str] = None  # GPU targets: "numba" or "cupy", the library whose stream ``stream=`` takes
+    # The fastmath flags its Numba kernels are compiled with: "" none, "fast" for fastmath=True (every flag),
+    # else the flags, comma-separated ("contract"). Declared so that tests can hold each such target to its
+    # dtype's tolerance (tests/test_fast_variants.py checks the declaration against the compiled kernels).
+    fastmath: str = ""
 
     @property
     def key(self) -> str:

@@ -17,11 +17,12 @@ def _signatures(nargs):
     return [f"{t}({', '.join([t] * nargs)})" for t in SIGNATURES]
 
 
-def vectorize_target(scalar, nargs, target):
-    """Builder for ``@vectorize(target=...)`` over ``scalar``; the callable checks its inputs first."""
+def vectorize_target(scalar, nargs, target, tag=None, **options):
+    """Builder for ``@vectorize(target=...)`` over ``scalar``; the callable checks its inputs first. ``tag``
+    names the cached copy (default ``vectorize_<target>``); a second kernel of the same family needs its own."""
 
     def build():
-        ufunc = _jit.vectorize(scalar, f"vectorize_{target}", _signatures(nargs), target)
+        ufunc = _jit.vectorize(scalar, tag or f"vectorize_{target}", _signatures(nargs), target, **options)
         if target == "cuda":
             return _cuda_call(ufunc, nargs)
 
@@ -108,3 +109,14 @@ def register_ufunc_family(module, numpy_kernel, numpy_description):
     register(Target(family, "vectorize_cuda", vectorize_target(scalar, nargs, "cuda"),
                     "@vectorize(target='cuda'), from the same scalar function", device="gpu", jit=True,
                     requires=("cuda",), runtime="numba"))
+
+
+def register_vectorize_variant(module, scalar, name, description, target="parallel", fastmath=None):
+    """Register one more ``@vectorize`` target of an element-wise family, made from another scalar function
+    of the same mathematics (a faster formulation, say). It is checked and benchmarked like the others.
+    ``fastmath``: a set of LLVM fast-math flags to compile with (declared on the target)."""
+    from ._registry import Target, register
+
+    options = {"fastmath": set(fastmath)} if fastmath else {}
+    register(Target(module.FAMILY, name, vectorize_target(scalar, module.NARGS, target, tag=name, **options),
+                    description, jit=True, fastmath=",".join(sorted(fastmath or ()))))

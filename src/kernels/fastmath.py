@@ -98,6 +98,6 @@ register_family(FAMILY, sys.modules[__name__])
 register(Target(FAMILY, "numpy", _numpy_target, "NumPy (a + b) + c"))
 register(Target(FAMILY, "strict", lambda: _host_target(_jit.njit(add_in_order, "strict")), "@njit (a + b) + c", jit=True))
 register(Target(FAMILY, "fastmath", lambda: _host_target(_jit.njit(add_in_order, "fastmath", fastmath=True)),
-                "@njit(fastmath=True) (a + b) + c", jit=True))
+                "@njit(fastmath=True) (a + b) + c", jit=True, fastmath="fast"))
 register(Target(FAMILY, "reassociated", lambda: _host_target(_jit.njit(add_reassociated, "reassociated")),
                 "@njit a + (b + c), the re-associated order", jit=True))

@@ -87,81 +87,75 @@ def loops_ikj(A, B, C):
                 C[i, j] += a * B[k, j]
 
 
-# Register and cache tiling (the structure of BLAS gemm, written in Numba):
-# - a KC x NC panel of B (256 x 256 float64 = 512 KiB) is packed once per (jc, kc) step into NR-column strips, contiguous in k, and stays in L2 while every row block of A streams over it;
-# - each MR x KC block of A is packed into a small contiguous buffer (4 x 256 float64 = 8 KiB, in L1);
-# - the micro-kernel keeps an MR x NR = 4 x 8 tile of C in 32 scalar accumulators across the whole k loop, so
-#   LLVM's SLP vectoriser turns each row of 8 into vector FMAs on registers (no loads or stores of C inside).
-# Packing copies also make every memory order (and strided views) run the same fast path.
-MR, NR, KC, NC = 4, 8, 128, 128
+# Cache-blocked i-k-j with a 4 x 4 update (measured: docs/performance.md, "blocked matmul"):
+# - a KC x NC panel of B (128 x 256 float64 = 256 KiB) is packed once per (jc, kc) step into a contiguous buffer
+#   and stays in L2 while every block of MR = 4 rows of A streams over it;
+# - each thread packs its 4 x KC block of A (4 KiB) and accumulates into a private 4 x NC tile of C (8 KiB, in
+#   L1), added into C once per panel;
+# - the inner loop reads four rows of the panel and updates four rows of the tile: 16 multiply-adds per element
+#   for 4 loads and 4 stores of the tile, which LLVM's loop vectoriser turns into 256-bit FMAs.  The tile's rows
+#   sit at constant offsets (r * NC) of one 1-D buffer, so LLVM can prove they do not overlap; separate row
+#   arrays would need more run-time alias checks than it is willing to insert, and it would not vectorise.
+# - Padding k to a multiple of 4 with zeros (in both packed buffers) removes the remainder loop.
+# Packing also makes every memory order and strided view run the same fast path; its cost is inside the call.
+# (A register-tiled BLAS-style micro-kernel, 4 x 8 scalar accumulators, was tried first: LLVM spilled it and it
+# reached a third of this rate.)
+MR, KU, KC, NC = 4, 4, 128, 256
 
 
 def loops_blocked(A, B, C):
-    """Packed, register-tiled matmul; the row blocks of each panel are shared among threads."""
+    """Packed, cache-blocked matmul; blocks of rows are shared among threads."""
     m, n = A.shape
     p = B.shape[1]
     row_blocks = (m + MR - 1) // MR
+    chunks = min(numba.get_num_threads(), row_blocks)
+    panel = np.zeros((KC, NC), dtype=C.dtype)
     for jc in range(0, p, NC):
-        col_strips = (min(NC, p - jc) + NR - 1) // NR
+        nc = min(NC, p - jc)
         for kc in range(0, n, KC):
             kk = min(KC, n - kc)
-            Bp = np.zeros((col_strips, kk, NR), dtype=C.dtype)  # zero padding covers the ragged right edge
-            for s in numba.prange(col_strips):
-                for k in range(kk):
-                    for c in range(NR):
-                        j = jc + s * NR + c
-                        if j < p:
-                            Bp[s, k, c] = B[kc + k, j]
-            zero = np.zeros(1, dtype=C.dtype)[0]
-            for rb in numba.prange(row_blocks):
-                i0 = rb * MR
-                Ap = np.zeros((kk, MR), dtype=C.dtype)  # zero padding covers the ragged bottom edge
-                for k in range(kk):
-                    for r in range(MR):
-                        if i0 + r < m:
-                            Ap[k, r] = A[i0 + r, kc + k]
-                for s in range(col_strips):
-                    _micro_tile(Ap, Bp[s], C, i0, jc + s * NR, kk, zero)
+            kpad = (kk + KU - 1) // KU * KU
+            for k in numba.prange(kpad):
+                for j in range(nc):
+                    panel[k, j] = B[kc + k, jc + j] if k < kk else 0
+            for chunk in numba.prange(chunks):
+                ablock = np.zeros(KC * MR, dtype=C.dtype)
+                ctile = np.empty(MR * NC, dtype=C.dtype)
+                for rb in range(chunk * row_blocks // chunks, (chunk + 1) * row_blocks // chunks):
+                    i0 = rb * MR
+                    rows = min(MR, m - i0)
+                    for k in range(kpad):
+                        for r in range(MR):
+                            ablock[k * MR + r] = A[i0 + r, kc + k] if r < rows and k < kk else 0
+                    ctile[:] = 0
+                    _update_tile(ablock, panel, ctile, kpad, nc)
+                    for r in range(rows):
+                        for j in range(nc):
+                            C[i0 + r, jc + j] += ctile[r * NC + j]
 
 
-# Only FMA contraction is allowed (no re-association): with re-association LLVM vectorises the k loop instead,
-# keeping 32 vector accumulators that spill; without it, SLP packs each row of 8 accumulators into vectors.
-# Lazy like every njit: nothing compiles until loops_blocked does.
+# Only FMA contraction is allowed, no re-association: the k order within each group of four is fixed, so the
+# result does not depend on the vector width.  Lazy like every njit: nothing compiles until loops_blocked does.
 FMA_ONLY = {"contract"}
 
 
-@numba.njit(fastmath=FMA_ONLY)
-def _micro_tile(Ap, Bs, C, i0, j0, kk, z):
-    """C[i0:i0+4, j0:j0+8] += Ap[:kk].T @ Bs[:kk], the tile held in registers for the whole k loop; z is a
-    zero of C's dtype."""
-    c00 = c01 = c02 = c03 = c04 = c05 = c06 = c07 = z
-    c10 = c11 = c12 = c13 = c14 = c15 = c16 = c17 = z
-    c20 = c21 = c22 = c23 = c24 = c25 = c26 = c27 = z
-    c30 = c31 = c32 = c33 = c34 = c35 = c36 = c37 = z
-    for k in range(kk):
-        b0, b1, b2, b3 = Bs[k, 0], Bs[k, 1], Bs[k, 2], Bs[k, 3]
-        b4, b5, b6, b7 = Bs[k, 4], Bs[k, 5], Bs[k, 6], Bs[k, 7]
-        a = Ap[k, 0]
-        c00 += a * b0; c01 += a * b1; c02 += a * b2; c03 += a * b3  # noqa: E702
-        c04 += a * b4; c05 += a * b5; c06 += a * b6; c07 += a * b7  # noqa: E702
-        a = Ap[k, 1]
-        c10 += a * b0; c11 += a * b1; c12 += a * b2; c13 += a * b3  # noqa: E702
-        c14 += a * b4; c15 += a * b5; c16 += a * b6; c17 += a * b7  # noqa: E702
-        a = Ap[k, 2]
-        c20 += a * b0; c21 += a * b1; c22 += a * b2; c23 += a * b3  # noqa: E702
-        c24 += a * b4; c25 += a * b5; c26 += a * b6; c27 += a * b7  # noqa: E702
-        a = Ap[k, 3]
-        c30 += a * b0; c31 += a * b1; c32 += a * b2; c33 += a * b3  # noqa: E702
-        c34 += a * b4; c35 += a * b5; c36 += a * b6; c37 += a * b7  # noqa: E702
-    tile = ((c00, c01, c02, c03, c04, c05, c06, c07), (c10, c11, c12, c13, c14, c15, c16, c17),
-            (c20, c21, c22, c23, c24, c25, c26, c27), (c30, c31, c32, c33, c34, c35, c36, c37))
-    m, p = C.shape
-    for r in range(MR):
-        if i0 + r < m:
-            row = tile[r]
-            for c in range(NR):
-                if j0 + c < p:
-                    C[i0 + r, j0 + c] += row[c]
+@numba.njit(fastmath=FMA_ONLY, inline="always")
+def _update_tile(ablock, panel, ctile, kpad, nc):
+    """ctile[r * NC + j] += sum over k < kpad of ablock[k * MR + r] * panel[k, j], for r < 4 and j < nc."""
+    for k in range(0, kpad, KU):
+        o = k * MR
+        a00, a10, a20, a30 = ablock[o], ablock[o + 1], ablock[o + 2], ablock[o + 3]
+        a01, a11, a21, a31 = ablock[o + 4], ablock[o + 5], ablock[o + 6], ablock[o + 7]
+        a02, a12, a22, a32 = ablock[o + 8], ablock[o + 9], ablock[o + 10], ablock[o + 11]
+        a03, a13, a23, a33 = ablock[o + 12], ablock[o + 13], ablock[o + 14], ablock[o + 15]
+        b0row, b1row, b2row, b3row = panel[k], panel[k + 1], panel[k + 2], panel[k + 3]
+        for j in range(nc):
+            b0, b1, b2, b3 = b0row[j], b1row[j], b2row[j], b3row[j]
+            # pairwise sums: two short dependency chains per row instead of one of four FMAs
+            ctile[j] += (a00 * b0 + a01 * b1) + (a02 * b2 + a03 * b3)
+            ctile[NC + j] += (a10 * b0 + a11 * b1) + (a12 * b2 + a13 * b3)
+            ctile[2 * NC + j] += (a20 * b0 + a21 * b1) + (a22 * b2 + a23 * b3)
+            ctile[3 * NC + j] += (a30 * b0 + a31 * b1) + (a32 * b2 + a33 * b3)
 
 
 def _host_loop_target(loop):
@@ -328,8 +322,8 @@ _T("python_ikj", lambda: _host_loop_target(loops_ikj), "pure-Python loops, i-k-j
 _T("jit_ijk", _jit_target(loops_ijk, "jit_ijk"), "@numba.jit, i-j-k order", jit=True)
 _T("jit_ikj", _jit_target(loops_ikj, "jit_ikj"), "@numba.jit, i-k-j order", jit=True)
 _T("jit_prange", _jit_target(loops_ikj, "jit_prange", parallel=True), "@numba.jit(parallel=True), prange over rows", jit=True)
-_T("jit_blocked", _blocked_target, "@numba.jit(parallel=True, fastmath={'contract'}), packed panels, 4x8 register tiles",
-   jit=True)
+_T("jit_blocked", _blocked_target, "@numba.jit(parallel=True, fastmath={'contract'}), packed L2 panels, 4x4 vectorised updates",
+   jit=True, fastmath="contract")
 _T("numpy", _numpy_target, "NumPy A @ B (BLAS gemm)")
 _T("scipy_gemm", _scipy_target, "SciPy BLAS gemm from get_blas_funcs", requires=("scipy",))
 _T("cuda_naive", lambda: _cuda_target(_naive_kernel, CUDA_TILE, CUDA_TILE), "@cuda.jit, one thread per element of C",

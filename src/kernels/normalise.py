@@ -92,4 +92,4 @@ def _numpy_target():
 register_family(FAMILY, sys.modules[__name__])
 register(Target(FAMILY, "numpy", _numpy_target, "NumPy (x - x.mean()) / x.std()"))
 register(Target(FAMILY, "jit_parallel", _numba_target, "@njit(parallel=True, fastmath=True), prange reductions",
-                jit=True))
+                jit=True, fastmath="fast"))

@@ -150,7 +150,7 @@ register(Target(FAMILY, "numpy_sum", _numpy_sum, "NumPy np.sum(x*x)"))
 register(Target(FAMILY, "numpy_dot", _numpy_dot, "NumPy np.dot(x, x) (BLAS)"))
 register(Target(FAMILY, "jit", lambda: _host_target(_jit.njit(loop, "jit")), "@njit loop", jit=True))
 register(Target(FAMILY, "jit_parallel", lambda: _host_target(_jit.njit(loop, "jit_parallel", parallel=True, fastmath=True)),
-                "@njit(parallel=True, fastmath=True), prange reduction", jit=True))
+                "@njit(parallel=True, fastmath=True), prange reduction", jit=True, fastmath="fast"))
 register(Target(FAMILY, "cuda", _cuda_target, "@cuda.jit two-pass block reduction", device="gpu", jit=True,
                 requires=("cuda",), runtime="numba"))
 register(Target(FAMILY, "cupy", lambda: _cupy_target(), "CuPy cupy.sum(x*x)", device="gpu", requires=("cupy",),

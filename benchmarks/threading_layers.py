@@ -1,0 +1,86 @@
+"""The parallel kernels against their NumPy/BLAS baseline, under each of Numba's threading layers.
+
+A threading layer is chosen once per process, when Numba first runs parallel code. asv runs every parameter
+set in a new process, so each set here selects its layer in ``setup`` before anything parallel has run. The
+layers behave very differently on the same kernel (docs/performance.md): the OpenMP layer runs a
+``@vectorize(target='parallel')`` ufunc one element per call of its inner loop, while the workqueue and TBB
+layers hand each thread a contiguous chunk.
+"""
+import ctypes
+import glob
+import os
+import sys
+
+from .common import Measure, checked_cpu_call, interleaved_best
+
+# "default" is whatever Numba picks in this environment (tbb, then omp, then workqueue, the first that loads;
+# `kbench info` records which).
+LAYERS = ["default", "omp", "workqueue", "tbb"]
+
+# case -> (family, target, size, dtype, baseline target of the same family). The sizes are the ones the fast
+# kernels' targets are stated at (docs/performance.md).
+CASES = {
+    "matmul.jit_blocked n=128 float64": ("matmul", "jit_blocked", 128, "float64", "numpy"),
+    "matmul.jit_blocked n=1024 float64": ("matmul", "jit_blocked", 1024, "float64", "numpy"),
+    "matmul.jit_blocked n=2048 float64": ("matmul", "jit_blocked", 2048, "float64", "numpy"),
+    "sumsq.jit_parallel n=1e7 float64": ("sumsq", "jit_parallel", 10_000_000, "float64", "numpy_dot"),
+    "sumsq.jit_parallel n=1e8 float64": ("sumsq", "jit_parallel", 100_000_000, "float64", "numpy_dot"),
+    "gauss.vectorize_parallel n=1e7 float32": ("gauss", "vectorize_parallel", 10_000_000, "float32", "numpy"),
+    "gauss.vectorize_parallel n=1e7 float64": ("gauss", "vectorize_parallel", 10_000_000, "float64", "numpy"),
+    "gauss.poly_parallel n=1e7 float32": ("gauss", "poly_parallel", 10_000_000, "float32", "numpy"),
+    "gauss.poly_parallel n=1e7 float64": ("gauss", "poly_parallel", 10_000_000, "float64", "numpy"),
+}
+
+
+def _make_tbb_loadable():
+    """pip's ``tbb`` wheel puts libtbb.so.12 in <env>/lib, which is not on the loader's path, so Numba's TBB
+    layer fails to load in a virtualenv and Numba silently falls back. Loading the library by its full path
+    first lets the layer's extension find it by name."""
+    for lib in sorted(glob.glob(os.path.join(sys.prefix, "lib", "libtbb.so.12*"))):
+        try:
+            ctypes.CDLL(lib, mode=ctypes.RTLD_GLOBAL)
+            return
+        except OSError:
+            continue
+
+
+def select_threading_layer(layer):
+    """Make ``layer`` Numba's threading layer in this process, or raise NotImplementedError saying why not."""
+    import numba
+    from numba.np.ufunc import parallel
+
+    if layer != "default":
+        if parallel._is_initialized and numba.threading_layer() != layer:
+            raise NotImplementedError(f"this process already runs the {numba.threading_layer()} layer")
+        if layer == "tbb":
+            _make_tbb_loadable()
+        numba.config.THREADING_LAYER = layer
+    try:
+        parallel._launch_threads()
+    except (ValueError, ImportError, OSError) as exc:
+        raise NotImplementedError(f"Numba's {layer} threading layer cannot be loaded here: {exc}") from None
+    if layer != "default" and numba.threading_layer() != layer:
+        raise NotImplementedError(f"asked for the {layer} layer, Numba runs {numba.threading_layer()}")
+
+
+class ThreadingLayers(Measure):
+    """Speed-up of a parallel Numba kernel over its NumPy/BLAS baseline (higher is better; never gates), under
+    each threading layer. Both are timed in the same process, alternately, best of 7 rounds each, so the
+    ratio holds even on a noisy machine. CPU only: no device sync."""
+
+    family = None  # the cases span several families
+    params = [list(CASES), LAYERS]
+    param_names = ["case", "layer"]
+    timeout = 300
+
+    def setup(self, case, layer):
+        family, target, size, dtype, baseline = CASES[case]
+        select_threading_layer(layer)  # before the first parallel call of this process
+        self.kernel = checked_cpu_call(family, target, size, dtype)
+        self.baseline = checked_cpu_call(family, baseline, size, dtype)
+
+    def track_speedup(self, case, layer):
+        baseline_seconds, kernel_seconds = interleaved_best([self.baseline, self.kernel])
+        return baseline_seconds / kernel_seconds
+
+    track_speedup.unit = "x baseline"

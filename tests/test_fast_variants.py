@@ -1,0 +1,164 @@
+"""The fast variants (issue: fast kernels) beyond what test_kernels.py checks for every target:
+
+- the blocked matmul across its block edges (row blocks of 4, k panels of 128, column panels of 256), where the
+  small sizes of test_kernels.py never reach, in every memory order and both dtypes;
+- fastmath only where the error stays within the dtype's tolerance: every target compiled with fastmath flags
+  declares them, and is checked at sizes where re-association and contraction have room to drift;
+- the polynomial Gauss kernel element by element, including the far tail, infinities and NaN, where a
+  norm-wise check would not see an error.
+"""
+import platform
+
+import numba
+import numpy as np
+import pytest
+from numba.core.dispatcher import Dispatcher
+
+import kernels
+from kernels import _verify, matmul
+
+DTYPES = [np.float32, np.float64]
+
+
+# --- the blocked matmul across its block edges ------------------------------------------------------------------
+
+def _operand(rng, rows, cols, dtype, order):
+    base = rng.standard_normal((rows, cols)).astype(dtype)
+    if order == "F":
+        return np.asfortranarray(base)
+    if order == "strided":
+        wide = np.zeros((rows, 2 * cols), dtype=dtype)
+        wide[:, ::2] = base
+        return wide[:, ::2]
+    return base
+
+
+SHAPES = [
+    (matmul.MR + 1, matmul.KC + 1, matmul.NC + 1),  # one past each block edge
+    (2 * matmul.MR - 1, 2 * matmul.KC + 3, matmul.NC - 1),  # ragged k remainder of 3 (padded to 4)
+    (130, 300, 517),  # several panels in every direction, nothing aligned
+]
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("order", ["C", "F", "strided"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_blocked_matmul_across_block_edges(shape, order, dtype, rng):
+    m, n, p = shape
+    A = _operand(rng, m, n, dtype, order)
+    B = _operand(rng, n, p, dtype, "C" if order == "F" else order)
+    C = kernels.get("matmul", "jit_blocked")(A, B)
+    assert C.shape == (m, p) and C.dtype == dtype
+    _verify.check(C, A.astype(np.float64) @ B.astype(np.float64), dtype, what=f"jit_blocked {shape} {order}",
+                  tol=_verify.family_tolerance(matmul, dtype, (A, B)))
+
+
+def test_blocked_matmul_is_exact_on_small_integers(rng):
+    # integer-valued operands: every product and partial sum is exact in float64, so any indexing slip (a
+    # missed or doubled panel, a wrong padding) shows as an exact mismatch rather than a rounding difference
+    A = rng.integers(-3, 4, size=(203, 389)).astype(np.float64)
+    B = rng.integers(-3, 4, size=(389, 263)).astype(np.float64)
+    np.testing.assert_array_equal(kernels.get("matmul", "jit_blocked")(A, B), A @ B)
+
+
+# --- fastmath: declared, and within tolerance -------------------------------------------------------------------
+
+def _dispatchers(fn):
+    return [v for v in vars(fn).values() if isinstance(v, Dispatcher)]
+
+
+def _flags(option):
+    if option is True:
+        return "fast"
+    if not option:
+        return ""
+    return ",".join(sorted(option))
+
+
+def _cpu_jit_targets():
+    return [t for t in kernels.targets() if t.device == "cpu" and t.jit]
+
+
+@pytest.mark.parametrize("target", _cpu_jit_targets(), ids=lambda t: t.key)
+def test_fastmath_declaration_matches_the_compiled_kernels(target):
+    declared = target.fastmath
+    dispatchers = _dispatchers(target.build())
+    if not dispatchers:
+        pytest.skip("a @vectorize ufunc keeps no compile options to inspect (its accuracy is tested below)")
+    compiled = {_flags(d.targetoptions.get("fastmath")) for d in dispatchers}
+    compiled.discard("")
+    assert compiled <= {declared} and (not declared or compiled == {declared}), (
+        f"{target.key} declares fastmath={declared!r} but its kernels are compiled with {sorted(compiled)}")
+
+
+def test_some_targets_use_fastmath():
+    # the test below must have something to check
+    assert {t.key for t in kernels.targets() if t.fastmath} >= {"matmul.jit_blocked", "sumsq.jit_parallel"}
+
+
+def _hard_inputs(family, dtype, rng):
+    """Large inputs with a wide spread of magnitudes, where re-associated sums drift most."""
+    module = kernels.family_module(family)
+    if family == "matmul":
+        A, B = module.make_inputs(600, dtype, "CC", rng)
+        scale = np.exp(rng.uniform(-4, 4, size=A.shape[1])).astype(dtype)
+        return (A * scale, B)
+    args = module.make_inputs(1_000_003, dtype, module.LAYOUTS[0], rng)
+    spread = np.exp(rng.uniform(-6, 6, size=args[0].shape[0])).astype(dtype)
+    return (args[0] * spread,) + tuple(args[1:])
+
+
+@pytest.mark.parametrize("target", [t for t in kernels.targets() if t.fastmath], ids=lambda t: t.key)
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_fastmath_targets_stay_within_tolerance_at_scale(target, dtype, rng):
+    module = kernels.family_module(target.family)
+    args = _hard_inputs(target.family, dtype, rng)
+    result = target.build()(*args)
+    _verify.check(result, module.reference(*args), dtype, what=f"{target.key} with fastmath={target.fastmath}",
+                  tol=_verify.family_tolerance(module, dtype, args))
+
+
+# --- the polynomial Gauss kernel, element by element ------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype,rtol", [(np.float32, 2e-7), (np.float64, 1e-11)], ids=["f32", "f64"])
+def test_gauss_poly_is_accurate_element_by_element(dtype, rtol, rng):
+    x = np.concatenate([rng.uniform(-30, 30, 200_001), np.linspace(-27.3, 27.3, 10_001)]).astype(dtype)
+    got = kernels.get("gauss", "poly_parallel")(x).astype(np.float64)
+    want = np.exp(-np.square(x.astype(np.float64)))
+    if dtype == np.float32:
+        want = want.astype(np.float32).astype(np.float64)  # what a correctly rounded float32 result holds
+    # subnormal results (the far tail) hold fewer digits: allow their last two places as well
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=2 * np.finfo(dtype).smallest_subnormal)
+
+
+def test_gauss_poly_special_values():
+    x = np.array([0.0, -0.0, np.inf, -np.inf, 1e200, np.nan])
+    with np.errstate(invalid="ignore"):
+        got = kernels.get("gauss", "poly_parallel")(x)
+    np.testing.assert_array_equal(got[:5], [1.0, 1.0, 0.0, 0.0, 0.0])
+    assert np.isnan(got[5])
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="reads x86 assembly")
+def test_gauss_poly_loop_is_vectorised():
+    # the point of the polynomial: no libm call per element, so LLVM vectorises a loop over it (packed
+    # multiplies, "mulpd"); in the math.exp kernel's loop, exp stays a call per element
+    def loop_over(scalar):
+        scalar_jit = numba.njit(scalar)
+
+        @numba.njit
+        def loop(x, out):
+            for i in range(x.shape[0]):
+                out[i] = scalar_jit(x[i])
+
+        x = np.ones(64)
+        loop(x, np.empty_like(x))
+        return loop.inspect_asm(loop.signatures[0])
+
+    def calls_exp(asm):
+        return "$exp," in asm or "exp@PLT" in asm or "call\texp" in asm or "callq\texp" in asm
+
+    gauss = kernels.family_module("gauss")
+    poly = loop_over(gauss.scalar_poly)
+    assert "mulpd" in poly and not calls_exp(poly), "the polynomial Gauss loop was not vectorised"
+    assert calls_exp(loop_over(gauss.scalar)), "exp is no longer a call: the poly variant's reason is gone"
