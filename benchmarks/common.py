@@ -372,10 +372,15 @@ def checked_cpu_call(family, target_name, size, dtype, layout=None):
     return call
 
 
-def interleaved_best(calls, rounds=7, min_round_seconds=0.05):
+def interleaved_best(calls, rounds=5, min_round_seconds=0.05, settle_seconds=0.15):
     """Best seconds per call of each callable, timed in alternation (``rounds`` times each, every round long
     enough to be well above timer resolution), so that a slow spell of a shared machine hits all of them
-    alike. Returns a list in the order given."""
+    alike. Returns a list in the order given.
+
+    Before each round the process sleeps ``settle_seconds``: OpenBLAS's and GNU OpenMP's worker threads
+    busy-wait for a while after a parallel call returns, and on a small machine the next library's threads
+    would otherwise share the cores with them (measured here: np.dot right before a Numba reduction made the
+    latter up to 25 % slower)."""
     import time
 
     def seconds_per_call(fn, repeats):
@@ -391,5 +396,6 @@ def interleaved_best(calls, rounds=7, min_round_seconds=0.05):
     best = [float("inf")] * len(calls)
     for _ in range(rounds):
         for i, fn in enumerate(calls):
+            time.sleep(settle_seconds)
             best[i] = min(best[i], seconds_per_call(fn, repeats[i]))
     return best

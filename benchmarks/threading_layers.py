@@ -13,9 +13,9 @@ import sys
 
 from .common import Measure, checked_cpu_call, interleaved_best
 
-# "default" is whatever Numba picks in this environment (tbb, then omp, then workqueue, the first that loads;
-# `kbench info` records which).
-LAYERS = ["default", "omp", "workqueue", "tbb"]
+# Numba's own pick is the first of tbb, omp, workqueue that loads (`kbench info` records which), so it is one
+# of these three and needs no run of its own.
+LAYERS = ["omp", "workqueue", "tbb"]
 
 # case -> (family, target, size, dtype, baseline target of the same family). The sizes are the ones the fast
 # kernels' targets are stated at (docs/performance.md).
@@ -49,24 +49,24 @@ def select_threading_layer(layer):
     import numba
     from numba.np.ufunc import parallel
 
-    if layer != "default":
-        if parallel._is_initialized and numba.threading_layer() != layer:
-            raise NotImplementedError(f"this process already runs the {numba.threading_layer()} layer")
-        if layer == "tbb":
-            _make_tbb_loadable()
-        numba.config.THREADING_LAYER = layer
+    if parallel._is_initialized and numba.threading_layer() != layer:
+        raise NotImplementedError(f"this process already runs the {numba.threading_layer()} layer")
+    if layer == "tbb":
+        _make_tbb_loadable()
+    numba.config.THREADING_LAYER = layer
     try:
         parallel._launch_threads()
     except (ValueError, ImportError, OSError) as exc:
         raise NotImplementedError(f"Numba's {layer} threading layer cannot be loaded here: {exc}") from None
-    if layer != "default" and numba.threading_layer() != layer:
+    if numba.threading_layer() != layer:
         raise NotImplementedError(f"asked for the {layer} layer, Numba runs {numba.threading_layer()}")
 
 
 class ThreadingLayers(Measure):
     """Speed-up of a parallel Numba kernel over its NumPy/BLAS baseline (higher is better; never gates), under
-    each threading layer. Both are timed in the same process, alternately, best of 7 rounds each, so the
-    ratio holds even on a noisy machine. CPU only: no device sync."""
+    each threading layer. Both are timed in the same process, alternately, best of 5 rounds each after a short
+    pause (``common.interleaved_best``), so the ratio holds even on a noisy machine. CPU only: no device
+    sync."""
 
     family = None  # the cases span several families
     params = [list(CASES), LAYERS]

@@ -103,12 +103,13 @@ def loops_ikj(A, B, C):
 MR, KU, KC, NC = 4, 4, 128, 256
 
 
-def loops_blocked(A, B, C):
-    """Packed, cache-blocked matmul; blocks of rows are shared among threads."""
+def loops_blocked(A, B, C, threads):
+    """Packed, cache-blocked matmul; the blocks of rows are shared among ``threads`` chunks. (The caller passes
+    numba.get_num_threads(): called in here, it would make the function uncacheable.)"""
     m, n = A.shape
     p = B.shape[1]
     row_blocks = (m + MR - 1) // MR
-    chunks = min(numba.get_num_threads(), row_blocks)
+    chunks = max(1, min(threads, row_blocks))
     panel = np.zeros((KC, NC), dtype=C.dtype)
     for jc in range(0, p, NC):
         nc = min(NC, p - jc)
@@ -312,7 +313,16 @@ def _jit_target(loop, name, **options):
 
 
 def _blocked_target():
-    return _host_loop_target(_jit.njit(loops_blocked, "jit_blocked", parallel=True, fastmath=FMA_ONLY))
+    kernel = _jit.njit(loops_blocked, "jit_blocked", parallel=True, fastmath=FMA_ONLY)
+
+    def matmul(A, B):
+        dtype = validate(A, B)
+        C = np.zeros((A.shape[0], B.shape[1]), dtype=dtype)
+        kernel(A, B, C, numba.get_num_threads())
+        return C
+
+    matmul.kernel = kernel
+    return matmul
 
 
 register_family(FAMILY, sys.modules[__name__])
