@@ -52,37 +52,65 @@ def loop_targets():
     return [t.key for t in kernels.targets() if t.jit and t.device == "cpu" and "vectorize" not in t.name]
 
 
+def analyse(key, dtype):
+    """(SIMD width, vector FMA count) of ``key``'s hottest inner loop compiled for contiguous ``dtype`` inputs;
+    NotImplementedError where the assembly cannot be read here."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        raise NotImplementedError("assembly analysis is written for x86-64")
+    family, name = key.split(".")
+    target = kernels.get_target(family, name)
+    # a fresh, uncached build: a dispatcher loaded from Numba's on-disk cache carries no assembly to read
+    fn = target.build(fresh=True)
+    dispatcher = getattr(fn, "kernel", None)
+    if dispatcher is None or not hasattr(dispatcher, "inspect_asm"):
+        raise NotImplementedError(f"{key} exposes no Numba dispatcher to inspect")
+    module = kernels.family_module(family)
+    fn(*module.make_inputs(8, np.dtype(dtype), module.LAYOUTS[0], np.random.default_rng(0)))
+    # the signature compiled for contiguous inputs of this dtype
+    asm = "\n".join(dispatcher.inspect_asm(sig) for sig in dispatcher.signatures)
+    if not asm.strip():
+        raise RuntimeError(f"{key}: Numba returned no assembly to analyse")
+    return hottest_loop_stats(asm)
+
+
 class CodeGen:
     """SIMD width (bits) and vector FMA instructions in the hottest inner loop of a CPU kernel, per dtype.
-    Nothing is timed; both numbers are higher-is-better (asv draws them as lower-is-better) and never gate."""
+    Nothing is timed; both numbers are higher-is-better (asv draws them as lower-is-better) and never gate.
+
+    Every kernel is compiled and analysed once, in ``setup_cache`` (one process for the whole class), and both
+    methods read the stored numbers: compiling 20-odd kernels in a process per parameter set and method cost
+    a minute of a full run."""
 
     params = [loop_targets(), DTYPES]
     param_names = ["target", "dtype"]
+    timeout = 600  # setup_cache compiles every loop kernel in both dtypes
 
-    def setup(self, key, dtype):
-        if platform.machine().lower() not in ("x86_64", "amd64"):
-            raise NotImplementedError("assembly analysis is written for x86-64")
-        family, name = key.split(".")
-        target = kernels.get_target(family, name)
-        # a fresh, uncached build: a dispatcher loaded from Numba's on-disk cache carries no assembly to read
-        fn = target.build(fresh=True)
-        dispatcher = getattr(fn, "kernel", None)
-        if dispatcher is None or not hasattr(dispatcher, "inspect_asm"):
-            raise NotImplementedError(f"{key} exposes no Numba dispatcher to inspect")
-        module = kernels.family_module(family)
-        fn(*module.make_inputs(8, np.dtype(dtype), module.LAYOUTS[0], np.random.default_rng(0)))
-        # the signature compiled for contiguous inputs of this dtype
-        asm = "\n".join(dispatcher.inspect_asm(sig) for sig in dispatcher.signatures)
-        if not asm.strip():
-            raise RuntimeError(f"{key}: Numba returned no assembly to analyse")
-        self.width, self.fma = hottest_loop_stats(asm)
+    def setup_cache(self):
+        analyses = {}
+        for key in self.params[0]:
+            for dtype in self.params[1]:
+                try:
+                    analyses[key, dtype] = analyse(key, dtype)
+                except NotImplementedError as exc:
+                    analyses[key, dtype] = f"skip: {exc}"
+                except Exception as exc:  # noqa: BLE001 - reported on the one parameter set it concerns
+                    analyses[key, dtype] = f"error: {type(exc).__name__}: {exc}"
+        return analyses
 
-    def track_simd_width(self, key, dtype):
+    def setup(self, analyses, key, dtype):
+        found = analyses[key, dtype]
+        if isinstance(found, str):
+            if found.startswith("skip: "):
+                raise NotImplementedError(found[len("skip: "):])
+            raise RuntimeError(f"{key} {dtype}: {found[len('error: '):]}")
+        self.width, self.fma = found
+
+    def track_simd_width(self, analyses, key, dtype):
         return self.width
 
     track_simd_width.unit = "bits"
 
-    def track_vector_fma(self, key, dtype):
+    def track_vector_fma(self, analyses, key, dtype):
         return self.fma
 
     track_vector_fma.unit = "instructions"

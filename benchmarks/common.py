@@ -255,11 +255,10 @@ class KernelBenchmark(Measure):
         return best
 
 
-def device_event_seconds(bench, launches=20):
-    """Median device time of one call from CUDA events recorded on the target's stream (GPU targets only)."""
-    if bench.target.device != "gpu":
-        raise SkipNotImplemented("device time from CUDA events applies to GPU targets only")
-    runtime, stream = bench.target.runtime, bench.stream
+def event_seconds(launch, stream, runtime, launches=20, reduce=np.median):
+    """Device time of one ``launch()`` from two CUDA events recorded on ``stream`` around it (no host
+    synchronisation between them), ``reduce``d over ``launches`` launches: the median for a kernel's time, the
+    minimum for a ceiling. ``runtime`` ("numba" or "cupy") says whose events and stream these are."""
     times = []
     for _ in range(launches):
         if runtime == "cupy":
@@ -267,7 +266,7 @@ def device_event_seconds(bench, launches=20):
 
             start, end = cupy.cuda.Event(), cupy.cuda.Event()
             start.record(stream)
-            bench.launch()
+            launch()
             end.record(stream)
             end.synchronize()
             times.append(cupy.cuda.get_elapsed_time(start, end) / 1e3)
@@ -276,11 +275,18 @@ def device_event_seconds(bench, launches=20):
 
             start, end = cuda.event(), cuda.event()
             start.record(stream)
-            bench.launch()
+            launch()
             end.record(stream)
             end.synchronize()
             times.append(cuda.event_elapsed_time(start, end) / 1e3)
-    return float(np.median(times))
+    return float(reduce(times))
+
+
+def device_event_seconds(bench, launches=20):
+    """Median device time of one call from CUDA events recorded on the target's stream (GPU targets only)."""
+    if bench.target.device != "gpu":
+        raise SkipNotImplemented("device time from CUDA events applies to GPU targets only")
+    return event_seconds(bench.launch, bench.stream, bench.target.runtime, launches)
 
 
 # --- what a class measures: mix in the ones that apply ------------------------------------------------------

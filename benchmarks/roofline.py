@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from .common import SkipNotImplemented, kernels  # noqa: F401  (kernels: importable check)
+from .common import SkipNotImplemented, event_seconds, free_device_bytes, kernels  # noqa: F401  (kernels: importable check)
 
 STREAM_SIZE = 50_000_000  # 400 MB per float64 array: far beyond any last-level cache
 BLAS_SIZE = 2048
@@ -82,3 +82,121 @@ class MemoryBandwidth:
         return self.ceilings.stream_bytes("triad", STREAM_SIZE) / seconds / 1e9
 
     track_triad.unit = "GB/s"
+
+
+# --- GPU ceilings --------------------------------------------------------------------------------------------
+
+DEVICE_STREAM_SIZE = 2**28  # float64 elements: 2 GiB per array, far beyond any GPU's L2 cache (H200: 50 MB)
+DEVICE_GEMM_SIZE = 8192  # large enough for cuBLAS to reach its plateau on an H200
+
+
+def _gpu_ceiling_skip(runtime, need_bytes):
+    """Raise NotImplementedError unless a real GPU with ``need_bytes`` free is usable through ``runtime``."""
+    from kernels import _platform
+
+    if _platform.cuda_simulator_enabled():
+        raise SkipNotImplemented("the CUDA simulator runs no hardware: it has no ceilings to measure")
+    ok, why = _platform.have_cupy() if runtime == "cupy" else _platform.have_cuda()
+    if not ok:
+        raise SkipNotImplemented(why)
+    free = free_device_bytes(runtime)
+    if need_bytes > 0.8 * free:
+        raise SkipNotImplemented(f"needs {need_bytes / 2**30:.1f} GiB of device memory, {free / 2**30:.1f} GiB free")
+
+
+class _DeviceCopy:
+    """Two device arrays and the copy kernel, set up and checked once per process."""
+
+    def __init__(self, n=DEVICE_STREAM_SIZE):
+        from numba import cuda
+
+        from kernels import ceilings
+
+        _gpu_ceiling_skip("numba", 2 * n * 8)
+        self.n = n
+        self.stream = cuda.stream()
+        self.src = cuda.to_device(np.arange(n, dtype=np.float64), stream=self.stream)
+        self.dst = cuda.device_array(n, dtype=np.float64, stream=self.stream)
+        kernel, blocks, threads = ceilings.device_copy_kernel(), ceilings.device_copy_blocks(n), ceilings.DEVICE_COPY_THREADS
+        self.launch = lambda: kernel[blocks, threads, self.stream](self.src, self.dst)
+        self.launch()  # compile outside the measurement
+        self.stream.synchronize()
+        ends = np.concatenate([self.dst[:1000].copy_to_host(), self.dst[n - 1000:].copy_to_host()])
+        if not np.array_equal(ends, np.concatenate([np.arange(1000.0), np.arange(n - 1000.0, n)])):
+            raise AssertionError("the device copy kernel copied the wrong values")
+
+    def best_gbps(self, launches=20):
+        """Best of ``launches`` CUDA-event timings of one copy (events on the kernel's stream; no host sync
+        between them): bytes read + written per second, in GB/s."""
+        seconds = event_seconds(self.launch, self.stream, "numba", launches, reduce=min)
+        return 2 * self.n * 8 / seconds / 1e9
+
+
+_DEVICE_COPY = []
+
+
+def device_copy_gbps():
+    """The device's copy bandwidth in GB/s, measured now in this process (the arrays are kept for reuse)."""
+    if not _DEVICE_COPY:
+        _DEVICE_COPY.append(_DeviceCopy())
+    return _DEVICE_COPY[0].best_gbps()
+
+
+class DeviceBandwidth:
+    """GPU copy bandwidth in GB/s (bytes read + written; higher is better; never gates): a numba-cuda kernel
+    copies 2^28 float64 (2 GiB) between two device arrays, one element per thread. Each launch is timed by
+    CUDA events on the kernel's stream (no host synchronisation inside); best of 20. GPU only: n/a elsewhere."""
+
+    timeout = 300
+
+    def setup(self):
+        device_copy_gbps()  # builds, compiles and checks, or skips where there is no GPU
+
+    def track_copy(self):
+        return device_copy_gbps()
+
+    track_copy.unit = "GB/s"
+
+
+class DevicePeakFlops:
+    """cuBLAS gemm rate in GFLOP/s through ``cupy.matmul`` at n = 8192 (higher is better; never gates), the
+    compute ceiling of the GPU matmul targets. TF32 off (CuPy's default; skipped if ``CUPY_TF32=1``). Each
+    call timed by CUDA events on CuPy's stream (no host synchronisation inside); best of 20. GPU only."""
+
+    params = [["float32", "float64"]]
+    param_names = ["dtype"]
+    timeout = 300
+
+    def setup(self, dtype):
+        import os
+
+        _gpu_ceiling_skip("cupy", 3 * DEVICE_GEMM_SIZE**2 * np.dtype(dtype).itemsize)
+        if os.environ.get("CUPY_TF32", "0") not in ("", "0"):
+            raise SkipNotImplemented("CUPY_TF32 is set: float32 gemm would run on TF32 tensor cores")
+        import cupy
+
+        rng = np.random.default_rng(0)
+        A = rng.random((DEVICE_GEMM_SIZE, DEVICE_GEMM_SIZE)).astype(dtype)
+        B = rng.random((DEVICE_GEMM_SIZE, DEVICE_GEMM_SIZE)).astype(dtype)
+        self.stream = cupy.cuda.Stream(non_blocking=True)
+        with self.stream:
+            self.A, self.B = cupy.asarray(A), cupy.asarray(B)
+            C = cupy.matmul(self.A, self.B)  # cuBLAS handle and workspace set up outside the measurement
+            rows = cupy.asnumpy(C[:4], stream=self.stream)
+        self.stream.synchronize()
+        tol = 1e-4 if dtype == "float32" else 1e-10
+        if not np.allclose(rows, A[:4].astype(np.float64) @ B.astype(np.float64), rtol=tol):
+            raise AssertionError(f"cupy.matmul {dtype} disagrees with NumPy")
+
+    def launch(self):
+        import cupy
+
+        with self.stream:
+            cupy.matmul(self.A, self.B)
+
+    def track_cublas(self, dtype):
+        seconds = event_seconds(self.launch, self.stream, "cupy", launches=20, reduce=min)
+        return 2.0 * DEVICE_GEMM_SIZE**3 / seconds / 1e9
+
+    track_cublas.unit = "GFLOP/s"
+

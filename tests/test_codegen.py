@@ -42,7 +42,18 @@ def test_a_vectorised_kernel_shows_its_width_even_with_the_disk_cache(cache, mon
     # i-k-j matmul's inner loop is vectorised by LLVM on any x86-64 (SSE2 at least)
     monkeypatch.setenv("KBENCH_NUMBA_CACHE", cache)
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    width, fma = codegen.analyse("matmul.jit_ikj", "float64")
+    assert width >= 128
+    assert fma >= 0
+
+
+def test_the_class_reads_its_numbers_from_setup_cache_and_reports_skips_and_errors():
     bench = codegen.CodeGen()
-    bench.setup("matmul.jit_ikj", "float64")
-    assert bench.track_simd_width("matmul.jit_ikj", "float64") >= 128
-    assert np.isfinite(bench.track_vector_fma("matmul.jit_ikj", "float64"))
+    analyses = {("a.x", "float64"): (256, 4), ("a.y", "float64"): "skip: no dispatcher",
+                ("a.z", "float64"): "error: RuntimeError: no assembly"}
+    bench.setup(analyses, "a.x", "float64")
+    assert (bench.track_simd_width(analyses, "a.x", "float64"), bench.track_vector_fma(analyses, "a.x", "float64")) == (256, 4)
+    with pytest.raises(NotImplementedError, match="no dispatcher"):
+        bench.setup(analyses, "a.y", "float64")
+    with pytest.raises(RuntimeError, match="no assembly"):
+        bench.setup(analyses, "a.z", "float64")

@@ -70,11 +70,28 @@ def test_cuda_matmul_rectangular_device_arrays(target, rng):
 def test_cuda_reduction(dtype, layout, rng):
     module = kernels.family_module("sumsq")
     fn = kernels.get("sumsq", "cuda")
-    # 1 element, less than a block, several blocks, and more than CUDA_MAX_BLOCKS would cover without striding
-    for size in (1, 255, 1000, 3001):
+    # 1 element, less than a block, several blocks; from 1000 up the grid gives each thread 4 elements or more,
+    # so the unrolled loop (4 loads in flight) runs and the tail loop finishes the uneven remainder
+    for size in (1, 255, 1000, 3001, 10_007):
         (x,) = module.make_inputs(size, dtype, layout, rng)
         _verify.check(fn(x), module.reference(x), dtype, what=f"sumsq.cuda n={size}")
     assert fn(np.zeros(0, dtype)) == 0.0
+
+
+@inside
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_device_copy_kernel_of_the_bandwidth_ceiling(dtype):
+    from numba import cuda
+
+    from kernels import ceilings
+
+    n = 1000  # four blocks, the last one partly outside the array
+    src = np.arange(n, dtype=dtype)
+    dst = cuda.device_array(n + 5, dtype=dtype)
+    dst.copy_to_device(np.full(n + 5, -1, dtype=dtype))
+    ceilings.device_copy_kernel()[ceilings.device_copy_blocks(n), ceilings.DEVICE_COPY_THREADS](cuda.to_device(src), dst[:n])
+    out = dst.copy_to_host()
+    assert np.array_equal(out[:n], src) and np.all(out[n:] == -1), "copies exactly n elements, none beyond"
 
 
 @inside

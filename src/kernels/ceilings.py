@@ -3,7 +3,9 @@
 - ``fma_peak``: an FMA-bound loop on all cores: every thread keeps many independent multiply-add chains in
   registers, so neither memory nor dependency latency limits it;
 - ``stream_copy`` and ``stream_triad``: STREAM-like bandwidth kernels (``c = a`` and ``a = b + s*c``), meant to
-  be run on vectors far larger than the last-level cache.
+  be run on vectors far larger than the last-level cache;
+- ``device_copy_kernel``: a numba-cuda copy kernel for the GPU's copy bandwidth (numba.cuda is imported on
+  first use, never at import).
 
 These are probes, not course kernels, so they are not in the family registry. Each is compiled on first use.
 """
@@ -13,6 +15,8 @@ import functools
 
 import numba
 import numpy as np
+
+from . import _gpu
 
 CHAINS = 16  # independent accumulators per lane: enough to hide FMA latency (4-5 cycles x 2 ports)
 
@@ -63,3 +67,30 @@ def stream_kernels():
 def stream_bytes(kind, n, itemsize=8):
     """Bytes a STREAM kernel moves (counting reads and writes, no write-allocate traffic, as STREAM does)."""
     return {"copy": 2, "triad": 3}[kind] * n * itemsize
+
+
+# --- GPU ceiling ---------------------------------------------------------------------------------------------
+
+DEVICE_COPY_THREADS = 256  # threads per block of the copy kernel
+cuda = None  # numba.cuda, bound on first use; the simulator swaps this global (see _gpu.numba_cuda)
+
+
+@functools.lru_cache(maxsize=None)
+def device_copy_kernel():
+    """A numba-cuda copy ``dst[i] = src[i]``, one element per thread, for the device's copy bandwidth: each
+    thread issues one independent load, so with a grid of ``device_copy_blocks(n)`` blocks the memory system,
+    not latency, bounds it. Compiled on first launch."""
+    global cuda
+    cuda = _gpu.numba_cuda()
+
+    @cuda.jit
+    def copy(src, dst):
+        i = cuda.grid(1)
+        if i < src.shape[0]:
+            dst[i] = src[i]
+
+    return copy
+
+
+def device_copy_blocks(n):
+    return _gpu.grid_1d(n, DEVICE_COPY_THREADS)

@@ -19,6 +19,7 @@ LAYOUTS = _vectors.LAYOUTS
 PYTHON_MAX_SIZE = 100_000  # the interpreted loop runs about 10^7 elements a second
 CUDA_THREADS = 256  # threads per block of the reduction (a power of two, for the tree in shared memory)
 CUDA_MAX_BLOCKS = 1024  # enough blocks to fill a large GPU; more only lengthens the second pass
+CUDA_LOADS_IN_FLIGHT = 4  # independent loads per thread per step of the reduction's grid-stride loop
 
 
 def validate(x):
@@ -84,17 +85,40 @@ def _reduction_kernel():
 
     @cuda.jit
     def block_sums(x, out, square):
-        # grid-stride accumulation per thread, then a tree reduction in shared memory; one partial per block
+        # Grid-stride accumulation per thread, then a tree reduction in shared memory; one partial per block.
+        # Each thread keeps CUDA_LOADS_IN_FLIGHT (4) independent loads and sums going (elements i, i + stride, ...):
+        # with one load per thread at a time, a full grid cannot cover HBM latency and the reduction runs at a
+        # fraction of the copy bandwidth.
         shared = cuda.shared.array(threads, numba.float64)
         tid = cuda.threadIdx.x
-        acc = 0.0
-        i = cuda.grid(1)
+        n = x.shape[0]
         stride = cuda.gridsize(1)
-        while i < x.shape[0]:
-            v = numba.float64(x[i])
-            acc += v * v if square else v
+        i = cuda.grid(1)
+        acc0 = 0.0
+        acc1 = 0.0
+        acc2 = 0.0
+        acc3 = 0.0
+        while i + 3 * stride < n:
+            v0 = numba.float64(x[i])
+            v1 = numba.float64(x[i + stride])
+            v2 = numba.float64(x[i + 2 * stride])
+            v3 = numba.float64(x[i + 3 * stride])
+            if square:
+                acc0 += v0 * v0
+                acc1 += v1 * v1
+                acc2 += v2 * v2
+                acc3 += v3 * v3
+            else:
+                acc0 += v0
+                acc1 += v1
+                acc2 += v2
+                acc3 += v3
+            i += 4 * stride
+        while i < n:  # the last partial round
+            v0 = numba.float64(x[i])
+            acc0 += v0 * v0 if square else v0
             i += stride
-        shared[tid] = acc
+        shared[tid] = (acc0 + acc1) + (acc2 + acc3)
         cuda.syncthreads()
         step = threads // 2
         while step > 0:
@@ -120,7 +144,8 @@ def _cuda_target():
         if n == 0:
             return 0.0
         dx = _gpu.numba_to_device(x, stream)
-        blocks = min(CUDA_MAX_BLOCKS, _gpu.grid_1d(n, CUDA_THREADS))
+        # every thread gets at least CUDA_LOADS_IN_FLIGHT elements, so the unrolled loop runs at every size
+        blocks = min(CUDA_MAX_BLOCKS, _gpu.grid_1d(n, CUDA_THREADS * CUDA_LOADS_IN_FLIGHT))
         partials = cuda.device_array(blocks, dtype=np.float64, stream=stream)
         total = cuda.device_array(1, dtype=np.float64, stream=stream)
         kernel[blocks, CUDA_THREADS, stream](dx, partials, True)
