@@ -162,3 +162,45 @@ def test_gauss_poly_loop_is_vectorised():
     poly = loop_over(gauss.scalar_poly)
     assert "mulpd" in poly and not calls_exp(poly), "the polynomial Gauss loop was not vectorised"
     assert calls_exp(loop_over(gauss.scalar)), "exp is no longer a call: the poly variant's reason is gone"
+
+
+# --- the explicit SIMD vectors behind the blocked matmul's register tile ----------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_simd_vector_operations(dtype):
+    import numba
+
+    from kernels import _simd
+
+    @numba.njit
+    def combine(x, y, out, i, j):
+        # out[j:j+lanes] = x[i:i+lanes] * y[2] + out[j:j+lanes]; then out[0:lanes] = 0 + x[1] * y[0:lanes]
+        _simd.vstore(out, j, _simd.vmuladd(_simd.vload(x, i), _simd.vbroadcast(y, 2), _simd.vload(out, j)))
+        _simd.vstore(out, 0, _simd.vmuladd(_simd.vbroadcast(x, 1), _simd.vload(y, 0), _simd.vzeros(out)))
+
+    lanes = _simd.lanes(np.dtype(dtype))
+    assert lanes * np.dtype(dtype).itemsize == _simd.VECTOR_BYTES
+    x = np.arange(1, 4 * lanes + 1, dtype=dtype)
+    y = np.arange(10, 10 + 4 * lanes, dtype=dtype)
+    out = np.full(4 * lanes, 3, dtype=dtype)
+    expected = out.copy()
+    i, j = 3, 2 * lanes + 1  # unaligned offsets
+    expected[j:j + lanes] = x[i:i + lanes] * y[2] + expected[j:j + lanes]
+    expected[:lanes] = x[1] * y[:lanes]
+    combine(x, y, out, i, j)
+    np.testing.assert_array_equal(out, expected)  # small integers: exact with or without fusing
+
+
+def test_simd_refuses_arrays_it_cannot_load_contiguously():
+    import numba
+
+    from kernels import _simd
+
+    @numba.njit
+    def first_vector(x):
+        return _simd.vload(x, 0)
+
+    with pytest.raises(numba.core.errors.TypingError):
+        first_vector(np.ones(16)[::2])  # strided: not C-contiguous
+    with pytest.raises(numba.core.errors.TypingError):
+        first_vector(np.ones(16, dtype=np.int64))

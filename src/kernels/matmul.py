@@ -12,7 +12,8 @@ import sys
 import numba
 import numpy as np
 
-from . import _checks, _gpu, _jit
+from . import _checks, _gpu, _jit, _simd
+from ._simd import vbroadcast, vload, vmuladd, vstore
 from ._registry import Target, register, register_family
 
 FAMILY = "matmul"
@@ -87,76 +88,100 @@ def loops_ikj(A, B, C):
                 C[i, j] += a * B[k, j]
 
 
-# Cache-blocked i-k-j with a 4 x 4 update (measured: docs/performance.md, "blocked matmul"):
-# - a KC x NC panel of B (128 x 256 float64 = 256 KiB) is packed once per (jc, kc) step into a contiguous buffer
-#   and stays in L2 while every block of MR = 4 rows of A streams over it;
-# - each thread packs its 4 x KC block of A (4 KiB) and accumulates into a private 4 x NC tile of C (8 KiB, in
-#   L1), added into C once per panel;
-# - the inner loop reads four rows of the panel and updates four rows of the tile: 16 multiply-adds per element
-#   for 4 loads and 4 stores of the tile, which LLVM's loop vectoriser turns into 256-bit FMAs.  The tile's rows
-#   sit at constant offsets (r * NC) of one 1-D buffer, so LLVM can prove they do not overlap; separate row
-#   arrays would need more run-time alias checks than it is willing to insert, and it would not vectorise.
-# - Padding k to a multiple of 4 with zeros (in both packed buffers) removes the remainder loop.
-# Packing also makes every memory order and strided view run the same fast path; its cost is inside the call.
-# (A register-tiled BLAS-style micro-kernel, 4 x 8 scalar accumulators, was tried first: LLVM spilled it and it
-# reached a third of this rate.)
-MR, KU, KC, NC = 4, 4, 128, 256
+# Packed, cache-blocked matmul with a register-tiled micro-kernel (BLAS's structure; measured in
+# docs/performance.md, "blocked matmul"):
+# - a KC x NC panel of B is packed into strips of NR = 2 vectors' width (8 float64 / 16 float32 columns), each
+#   strip KC x NR contiguous (16 KiB in float64: it stays in L1 while every row block streams past it);
+# - the row blocks (MC = 128 rows, fewer when m is small, so that every thread has one) are shared among
+#   threads; each thread packs its MC x KC block of A (256 KiB in float64, in L2) into micro-panels of MR = 4 rows;
+# - the micro-kernel keeps a 4 x NR tile of C in 8 vector registers for the whole k loop: per k, 2 vector loads
+#   of B, 4 broadcasts of A and 8 fused multiply-adds, and C is read and written once per KC steps. Numba has no
+#   vector type, so the tile is written with ``_simd`` (an explicit <4 x double> / <8 x float> type): LLVM's
+#   own vectoriser would keep the tile in memory (an earlier 4x4 i-k-j version of this kernel: ~0.7x dgemm).
+# Packing zero-pads the edges, so the k loop has no remainder; tiles that overhang C's edge go through a small
+# buffer. Every memory order and strided view runs the same fast path; the packing is inside the timed call.
+MR, KC, NC, MC = 4, 256, 512, 128
 
 
-def loops_blocked(A, B, C, threads):
-    """Packed, cache-blocked matmul; the blocks of rows are shared among ``threads`` chunks. (The caller passes
-    numba.get_num_threads(): called in here, it would make the function uncacheable.)"""
+def loops_blocked(A, B, C, lanes, threads):
+    """C += A @ B for a C-contiguous C; ``lanes`` is the vector width of C's dtype (``_simd.lanes``), ``threads``
+    Numba's thread count (passed in: numba.get_num_threads() in here would make the function uncacheable)."""
     m, n = A.shape
     p = B.shape[1]
-    row_blocks = (m + MR - 1) // MR
-    chunks = max(1, min(threads, row_blocks))
-    panel = np.zeros((KC, NC), dtype=C.dtype)
+    nr = 2 * lanes
+    # row blocks of MC rows, smaller when that would leave a thread idle (small m)
+    mc_rows = min(MC, ((m + threads - 1) // threads + MR - 1) // MR * MR)
+    c_flat = C.reshape(m * p)  # a view: full tiles load and store C directly
+    b_pack = np.zeros(KC * ((NC + nr - 1) // nr * nr), dtype=C.dtype)
+    row_blocks = (m + mc_rows - 1) // mc_rows
     for jc in range(0, p, NC):
         nc = min(NC, p - jc)
+        strips = (nc + nr - 1) // nr
         for kc in range(0, n, KC):
             kk = min(KC, n - kc)
-            kpad = (kk + KU - 1) // KU * KU
-            for k in numba.prange(kpad):
-                for j in range(nc):
-                    panel[k, j] = B[kc + k, jc + j] if k < kk else 0
-            for chunk in numba.prange(chunks):
-                ablock = np.zeros(KC * MR, dtype=C.dtype)
-                ctile = np.empty(MR * NC, dtype=C.dtype)
-                for rb in range(chunk * row_blocks // chunks, (chunk + 1) * row_blocks // chunks):
-                    i0 = rb * MR
-                    rows = min(MR, m - i0)
-                    for k in range(kpad):
+            for s in numba.prange(strips):
+                for k in range(kk):
+                    for j in range(nr):
+                        col = s * nr + j
+                        b_pack[s * KC * nr + k * nr + j] = B[kc + k, jc + col] if col < nc else 0
+            for ib in numba.prange(row_blocks):
+                ic = ib * mc_rows
+                mc = min(mc_rows, m - ic)
+                micro_rows = (mc + MR - 1) // MR
+                a_pack = np.empty(MC * KC, dtype=C.dtype)
+                edge = np.empty(MR * nr, dtype=C.dtype)
+                for ir in range(micro_rows):
+                    for k in range(kk):
                         for r in range(MR):
-                            ablock[k * MR + r] = A[i0 + r, kc + k] if r < rows and k < kk else 0
-                    ctile[:] = 0
-                    _update_tile(ablock, panel, ctile, kpad, nc)
-                    for r in range(rows):
-                        for j in range(nc):
-                            C[i0 + r, jc + j] += ctile[r * NC + j]
+                            row = ir * MR + r
+                            a_pack[ir * MR * KC + k * MR + r] = A[ic + row, kc + k] if row < mc else 0
+                for s in range(strips):
+                    cols = min(nr, nc - s * nr)
+                    for ir in range(micro_rows):
+                        rows = min(MR, mc - ir * MR)
+                        i0, j0 = ic + ir * MR, jc + s * nr
+                        if rows == MR and cols == nr:
+                            _micro_tile(a_pack, ir * MR * KC, b_pack, s * KC * nr, kk, lanes, c_flat, i0 * p + j0, p)
+                        else:
+                            edge[:] = 0
+                            _micro_tile(a_pack, ir * MR * KC, b_pack, s * KC * nr, kk, lanes, edge, 0, nr)
+                            for r in range(rows):
+                                for j in range(cols):
+                                    C[i0 + r, j0 + j] += edge[r * nr + j]
 
 
-# Only FMA contraction is allowed, no re-association: the k order within each group of four is fixed, so the
-# result does not depend on the vector width.  Lazy like every njit: nothing compiles until loops_blocked does.
+@numba.njit(inline="always")
+def _micro_tile(a_pack, ao, b_pack, bo, kk, lanes, c, co, ldc):
+    """c[co + r*ldc + j] += sum over k < kk of a_pack[ao + k*MR + r] * b_pack[bo + k*nr + j], for a 4 x nr
+    tile (nr = 2 * lanes), accumulated in 8 vector registers."""
+    nr = 2 * lanes
+    c00, c01 = vload(c, co), vload(c, co + lanes)
+    c10, c11 = vload(c, co + ldc), vload(c, co + ldc + lanes)
+    c20, c21 = vload(c, co + 2 * ldc), vload(c, co + 2 * ldc + lanes)
+    c30, c31 = vload(c, co + 3 * ldc), vload(c, co + 3 * ldc + lanes)
+    for k in range(kk):
+        b0, b1 = vload(b_pack, bo + k * nr), vload(b_pack, bo + k * nr + lanes)
+        a = vbroadcast(a_pack, ao + k * MR)
+        c00, c01 = vmuladd(a, b0, c00), vmuladd(a, b1, c01)
+        a = vbroadcast(a_pack, ao + k * MR + 1)
+        c10, c11 = vmuladd(a, b0, c10), vmuladd(a, b1, c11)
+        a = vbroadcast(a_pack, ao + k * MR + 2)
+        c20, c21 = vmuladd(a, b0, c20), vmuladd(a, b1, c21)
+        a = vbroadcast(a_pack, ao + k * MR + 3)
+        c30, c31 = vmuladd(a, b0, c30), vmuladd(a, b1, c31)
+    vstore(c, co, c00)
+    vstore(c, co + lanes, c01)
+    vstore(c, co + ldc, c10)
+    vstore(c, co + ldc + lanes, c11)
+    vstore(c, co + 2 * ldc, c20)
+    vstore(c, co + 2 * ldc + lanes, c21)
+    vstore(c, co + 3 * ldc, c30)
+    vstore(c, co + 3 * ldc + lanes, c31)
+
+
+# Only FMA contraction is allowed, no re-association (the micro-kernel's k order is fixed; its vmuladd is the
+# same contraction, spelled out). Lazy like every njit: nothing compiles until loops_blocked does.
 FMA_ONLY = {"contract"}
-
-
-@numba.njit(fastmath=FMA_ONLY, inline="always")
-def _update_tile(ablock, panel, ctile, kpad, nc):
-    """ctile[r * NC + j] += sum over k < kpad of ablock[k * MR + r] * panel[k, j], for r < 4 and j < nc."""
-    for k in range(0, kpad, KU):
-        o = k * MR
-        a00, a10, a20, a30 = ablock[o], ablock[o + 1], ablock[o + 2], ablock[o + 3]
-        a01, a11, a21, a31 = ablock[o + 4], ablock[o + 5], ablock[o + 6], ablock[o + 7]
-        a02, a12, a22, a32 = ablock[o + 8], ablock[o + 9], ablock[o + 10], ablock[o + 11]
-        a03, a13, a23, a33 = ablock[o + 12], ablock[o + 13], ablock[o + 14], ablock[o + 15]
-        b0row, b1row, b2row, b3row = panel[k], panel[k + 1], panel[k + 2], panel[k + 3]
-        for j in range(nc):
-            b0, b1, b2, b3 = b0row[j], b1row[j], b2row[j], b3row[j]
-            # pairwise sums: two short dependency chains per row instead of one of four FMAs
-            ctile[j] += (a00 * b0 + a01 * b1) + (a02 * b2 + a03 * b3)
-            ctile[NC + j] += (a10 * b0 + a11 * b1) + (a12 * b2 + a13 * b3)
-            ctile[2 * NC + j] += (a20 * b0 + a21 * b1) + (a22 * b2 + a23 * b3)
-            ctile[3 * NC + j] += (a30 * b0 + a31 * b1) + (a32 * b2 + a33 * b3)
 
 
 def _host_loop_target(loop):
@@ -318,7 +343,7 @@ def _blocked_target():
     def matmul(A, B):
         dtype = validate(A, B)
         C = np.zeros((A.shape[0], B.shape[1]), dtype=dtype)
-        kernel(A, B, C, numba.get_num_threads())
+        kernel(A, B, C, _simd.lanes(C.dtype), numba.get_num_threads())
         return C
 
     matmul.kernel = kernel
@@ -332,7 +357,7 @@ _T("python_ikj", lambda: _host_loop_target(loops_ikj), "pure-Python loops, i-k-j
 _T("jit_ijk", _jit_target(loops_ijk, "jit_ijk"), "@numba.jit, i-j-k order", jit=True)
 _T("jit_ikj", _jit_target(loops_ikj, "jit_ikj"), "@numba.jit, i-k-j order", jit=True)
 _T("jit_prange", _jit_target(loops_ikj, "jit_prange", parallel=True), "@numba.jit(parallel=True), prange over rows", jit=True)
-_T("jit_blocked", _blocked_target, "@numba.jit(parallel=True, fastmath={'contract'}), packed L2 panels, 4x4 vectorised updates",
+_T("jit_blocked", _blocked_target, "@numba.jit(parallel=True, fastmath={'contract'}), packed panels, 4 x 2-vector register tile (explicit SIMD)",
    jit=True, fastmath="contract")
 _T("numpy", _numpy_target, "NumPy A @ B (BLAS gemm)")
 _T("scipy_gemm", _scipy_target, "SciPy BLAS gemm from get_blas_funcs", requires=("scipy",))

@@ -1,0 +1,130 @@
+"""Explicit SIMD vectors for Numba CPU kernels: a vector type and five operations on it.
+
+Numba has no vector type of its own: it leaves vectorisation to LLVM, which vectorises loops well but will not
+keep a tile of accumulators in vector registers across a loop (it spills them, or keeps the tile in memory).
+A register-tiled kernel such as the blocked matmul's micro-kernel needs exactly that. ``SimdVector`` is a
+Numba type whose LLVM representation is a vector (``<4 x double>``, ``<8 x float>``: 32 bytes, one AVX
+register), so local variables of this type are SSA vector values that LLVM keeps in registers.
+
+Operations (each an ``@intrinsic``, usable only inside ``@njit`` code, and lazily compiled with it):
+
+- ``vzeros(arr)``: a zero vector of ``arr``'s dtype;
+- ``vload(arr, i)`` / ``vstore(arr, i, v)``: ``arr[i:i + lanes]`` as a vector (unaligned);
+- ``vbroadcast(arr, i)``: ``arr[i]`` in every lane;
+- ``vmuladd(a, b, c)``: ``a * b + c`` per lane, through ``llvm.fmuladd``: one FMA instruction where the CPU has
+  one, a multiply and an add otherwise.
+
+Arrays must be 1-D, C-contiguous, float32 or float64; no bounds are checked (the caller's index arithmetic
+keeps every access inside the array: the kernels using them are tested on odd sizes). On a CPU whose vectors
+are narrower than 32 bytes LLVM splits each operation, so the code stays correct everywhere.
+"""
+from __future__ import annotations
+
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic, models, register_model
+
+VECTOR_BYTES = 32  # one AVX/AVX2 register
+
+
+class SimdVector(types.Type):
+    def __init__(self, dtype, lanes):
+        self.dtype, self.lanes = dtype, lanes
+        super().__init__(name=f"SimdVector({dtype}, {lanes})")
+
+
+@register_model(SimdVector)
+class SimdVectorModel(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):
+        element = dmm.lookup(fe_type.dtype).get_value_type()
+        super().__init__(dmm, fe_type, ir.VectorType(element, fe_type.lanes))
+
+
+def lanes(dtype) -> int:
+    """Elements of ``dtype`` (a NumPy dtype) per vector."""
+    return VECTOR_BYTES // dtype.itemsize
+
+
+def _vector_type(arr):
+    """The vector type for a supported array type, else None (the intrinsic then does not match)."""
+    if (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"
+            and arr.dtype in (types.float32, types.float64)):
+        return SimdVector(arr.dtype, VECTOR_BYTES // (arr.dtype.bitwidth // 8))
+    return None
+
+
+def _element_pointer(context, builder, arr_type, arr, index_type, index):
+    data = context.make_array(arr_type)(context, builder, arr).data
+    return builder.gep(data, [context.cast(builder, index, index_type, types.intp)])
+
+
+@intrinsic
+def vzeros(typingctx, arr):
+    vt = _vector_type(arr)
+    if vt is None:
+        return None
+
+    def codegen(context, builder, sig, args):
+        return ir.Constant(context.get_value_type(vt), [0.0] * vt.lanes)
+
+    return vt(arr), codegen
+
+
+@intrinsic
+def vload(typingctx, arr, index):
+    vt = _vector_type(arr)
+    if vt is None or not isinstance(index, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):
+        lt = context.get_value_type(vt)
+        ptr = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
+        return builder.load(builder.bitcast(ptr, lt.as_pointer()), align=arr.dtype.bitwidth // 8, typ=lt)
+
+    return vt(arr, index), codegen
+
+
+@intrinsic
+def vstore(typingctx, arr, index, value):
+    vt = _vector_type(arr)
+    if vt is None or value != vt or not isinstance(index, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):
+        lt = context.get_value_type(vt)
+        ptr = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
+        builder.store(args[2], builder.bitcast(ptr, lt.as_pointer()), align=arr.dtype.bitwidth // 8)
+        return context.get_dummy_value()
+
+    return types.none(arr, index, value), codegen
+
+
+@intrinsic
+def vbroadcast(typingctx, arr, index):
+    vt = _vector_type(arr)
+    if vt is None or not isinstance(index, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):
+        lt = context.get_value_type(vt)
+        x = builder.load(_element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1]))
+        first = builder.insert_element(ir.Constant(lt, ir.Undefined), x, ir.Constant(ir.IntType(32), 0))
+        zeros = ir.Constant(ir.VectorType(ir.IntType(32), vt.lanes), [0] * vt.lanes)
+        return builder.shuffle_vector(first, ir.Constant(lt, ir.Undefined), zeros)
+
+    return vt(arr, index), codegen
+
+
+@intrinsic
+def vmuladd(typingctx, a, b, c):
+    if not (isinstance(a, SimdVector) and a == b == c):
+        return None
+
+    def codegen(context, builder, sig, args):
+        lt = context.get_value_type(a)
+        name = f"llvm.fmuladd.v{a.lanes}f{a.dtype.bitwidth}"
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(lt, [lt, lt, lt]), name)
+        return builder.call(fn, args)
+
+    return a(a, b, c), codegen
