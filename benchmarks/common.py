@@ -149,6 +149,7 @@ class KernelBenchmark(Measure):
     dtype = "float64"
     residency = "device"
     cpu_max_size = None  # per-class override of the CPU size limit
+    cpu_max_size_by_layout = {}  # per-layout override of that (a strided view costs twice its size to build)
     target_max_size = {}  # per-target size limits for the slowest CPU variants, beyond the registry's
 
     # No warm-up loop inside asv: setup has already compiled and run the kernel once, and per-sample setup
@@ -177,7 +178,7 @@ class KernelBenchmark(Measure):
         layout = p.get("layout", self.layout) or kernels.family_module(self.family).LAYOUTS[0]
         dtype = np.dtype(p.get("dtype", self.dtype))
         target = kernels.get_target(self.family, p["target"])
-        reason = self.skip_reason(target, size, dtype)
+        reason = self.skip_reason(target, size, dtype, layout)
         if reason:
             raise NotImplementedError(reason)
         args = host_inputs(self.family, size, dtype.name, layout)
@@ -216,7 +217,7 @@ class KernelBenchmark(Measure):
         state["run"] = run
         return state
 
-    def skip_reason(self, target, size, dtype):
+    def skip_reason(self, target, size, dtype, layout=None):
         ok, why = target.availability()
         if not ok:
             return why
@@ -225,6 +226,10 @@ class KernelBenchmark(Measure):
             return f"{target.key} is skipped above size {limit} (too slow to be worth timing)"
         if target.device == "cpu":
             cpu_max = self.cpu_max_size or (CPU_MAX_MATRIX if self.family == "matmul" else CPU_MAX_VECTOR)
+            if layout in self.cpu_max_size_by_layout:
+                cpu_max = self.cpu_max_size_by_layout[layout]
+                if size > cpu_max:
+                    return f"{layout} inputs on CPU targets stop at size {cpu_max} (kept within the run's time budget)"
             if size > cpu_max:
                 return f"size {size} is for GPU targets; CPU targets stop at {cpu_max}"
         else:
@@ -341,10 +346,10 @@ class TrackDeviceMemory(Measure):
 class GpuOnly(KernelBenchmark):
     """Base of the GPU-only classes (their ``params`` list only GPU targets, from the registry)."""
 
-    def skip_reason(self, target, size, dtype):
+    def skip_reason(self, target, size, dtype, layout=None):
         if target.device != "gpu":
             return f"{target.key} is not a GPU target"
-        return super().skip_reason(target, size, dtype)
+        return super().skip_reason(target, size, dtype, layout)
 
 
 class HostArrays(GpuOnly):

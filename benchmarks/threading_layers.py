@@ -64,7 +64,7 @@ def select_threading_layer(layer):
 
 class ThreadingLayers(Measure):
     """Speed-up of a parallel Numba kernel over its NumPy/BLAS baseline (higher is better; never gates), under
-    each threading layer. Both are timed in the same process, alternately, best of 5 rounds each after a short
+    each threading layer. Both are timed in the same process, alternately, best of 3 rounds each after a short
     pause (``common.interleaved_best``), so the ratio holds even on a noisy machine. CPU only: no device
     sync."""
 
@@ -80,7 +80,8 @@ class ThreadingLayers(Measure):
         self.baseline = checked_cpu_call(family, baseline, size, dtype)
 
     def track_speedup(self, case, layer):
-        baseline_seconds, kernel_seconds = interleaved_best([self.baseline, self.kernel])
+        # 3 rounds: each call already follows a settle pause, and 27 parameter sets must fit the run's budget
+        baseline_seconds, kernel_seconds = interleaved_best([self.baseline, self.kernel], rounds=3)
         return baseline_seconds / kernel_seconds
 
     track_speedup.unit = "x baseline"

@@ -91,3 +91,15 @@ def _has_gpu():
     from kernels import _platform
 
     return _platform.have_cuda()[0] or _platform.have_cupy()[0]
+
+
+def test_a_layout_limit_skips_only_that_layout():
+    sys.path.insert(0, str(ROOT))
+    import kernels
+    from benchmarks import sumsq
+
+    bench, target = sumsq.SumSquares(), kernels.get_target("sumsq", "jit")
+    assert "strided inputs on CPU targets stop at size 10000000" in bench.skip_reason(target, 10**8, "float64", "strided")
+    assert bench.skip_reason(target, 10**8, "float64", "contiguous") == ""
+    assert bench.skip_reason(target, 10**7, "float64", "strided") == ""
+    assert "CPU targets stop at 100000000" in bench.skip_reason(target, 10**9, "float64", "contiguous")
