@@ -70,3 +70,26 @@ def test_on_disk_cache_keeps_one_entry_per_target(tmp_path):
     assert second.split() == ["1", "1", "False", "True"], "the second process should load both from the cache"
     names = sorted(p.name for p in tmp_path.rglob("*.nbi"))
     assert any("loop__jit-" in n or "loop__jit." in n for n in names) and any("loop__jit_parallel" in n for n in names), names
+
+
+def test_a_machine_without_a_cuda_driver_is_answered_without_importing_numba_cuda():
+    # the suite asks in every one of its hundreds of processes: the answer must not cost a numba.cuda import
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_ENABLE_CUDASIM", "NUMBA_CUDA_DRIVER")}
+    out = _run("""
+        import sys
+        from kernels import _platform
+        if _platform.cuda_driver_library():
+            print("driver present")
+        else:
+            ok, why = _platform.have_cuda()
+            assert not ok and "no CUDA driver library" in why, why
+            assert "numba.cuda" not in sys.modules, "numba.cuda was imported to find out"
+            print("answered early")
+    """, env=env)
+    assert out.strip() in ("driver present", "answered early")
+    if out.strip() == "answered early":
+        simulated = _run("""
+            from kernels import _platform
+            print(_platform.have_cuda()[0])
+        """, env=dict(env, NUMBA_ENABLE_CUDASIM="1"))
+        assert simulated.strip() == "True", "the simulator needs no driver"
