@@ -110,9 +110,12 @@ def loops_blocked(A, B, C, lanes, threads):
     p = B.shape[1]
     nr = 2 * lanes
     # row blocks of MC rows, smaller when that would leave a thread idle (small m)
-    mc_rows = min(MC, ((m + threads - 1) // threads + MR - 1) // MR * MR)
+    mc_rows = max(MR, min(MC, ((m + threads - 1) // threads + MR - 1) // MR * MR))
     c_flat = C.reshape(m * p)  # a view: full tiles load and store C directly
-    b_pack = np.zeros(KC * ((NC + nr - 1) // nr * nr), dtype=C.dtype)
+    # packing buffers sized to the problem, not to the block sizes: at n = 128 a 1 MiB buffer's page faults
+    # alone would cost as much as the multiply
+    kc_max = min(KC, n)
+    b_pack = np.empty(kc_max * ((min(NC, p) + nr - 1) // nr * nr), dtype=C.dtype)
     row_blocks = (m + mc_rows - 1) // mc_rows
     for jc in range(0, p, NC):
         nc = min(NC, p - jc)
@@ -123,28 +126,28 @@ def loops_blocked(A, B, C, lanes, threads):
                 for k in range(kk):
                     for j in range(nr):
                         col = s * nr + j
-                        b_pack[s * KC * nr + k * nr + j] = B[kc + k, jc + col] if col < nc else 0
+                        b_pack[s * kc_max * nr + k * nr + j] = B[kc + k, jc + col] if col < nc else 0
             for ib in numba.prange(row_blocks):
                 ic = ib * mc_rows
                 mc = min(mc_rows, m - ic)
                 micro_rows = (mc + MR - 1) // MR
-                a_pack = np.empty(MC * KC, dtype=C.dtype)
+                a_pack = np.empty(mc_rows * kc_max, dtype=C.dtype)
                 edge = np.empty(MR * nr, dtype=C.dtype)
                 for ir in range(micro_rows):
                     for k in range(kk):
                         for r in range(MR):
                             row = ir * MR + r
-                            a_pack[ir * MR * KC + k * MR + r] = A[ic + row, kc + k] if row < mc else 0
+                            a_pack[ir * MR * kc_max + k * MR + r] = A[ic + row, kc + k] if row < mc else 0
                 for s in range(strips):
                     cols = min(nr, nc - s * nr)
                     for ir in range(micro_rows):
                         rows = min(MR, mc - ir * MR)
                         i0, j0 = ic + ir * MR, jc + s * nr
                         if rows == MR and cols == nr:
-                            _micro_tile(a_pack, ir * MR * KC, b_pack, s * KC * nr, kk, lanes, c_flat, i0 * p + j0, p)
+                            _micro_tile(a_pack, ir * MR * kc_max, b_pack, s * kc_max * nr, kk, lanes, c_flat, i0 * p + j0, p)
                         else:
                             edge[:] = 0
-                            _micro_tile(a_pack, ir * MR * KC, b_pack, s * KC * nr, kk, lanes, edge, 0, nr)
+                            _micro_tile(a_pack, ir * MR * kc_max, b_pack, s * kc_max * nr, kk, lanes, edge, 0, nr)
                             for r in range(rows):
                                 for j in range(cols):
                                     C[i0 + r, j0 + j] += edge[r * nr + j]
