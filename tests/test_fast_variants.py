@@ -204,3 +204,13 @@ def test_simd_refuses_arrays_it_cannot_load_contiguously():
         first_vector(np.ones(16)[::2])  # strided: not C-contiguous
     with pytest.raises(numba.core.errors.TypingError):
         first_vector(np.ones(16, dtype=np.int64))
+
+
+def test_blocked_matmul_reuses_its_packing_buffers_across_sizes_and_dtypes(rng):
+    f = kernels.get("matmul", "jit_blocked")
+    # large then small then large again, alternating dtypes: a reused, larger-than-needed buffer must not leak
+    # stale values into a smaller product
+    for n, dtype in [(300, np.float64), (17, np.float64), (130, np.float32), (300, np.float32), (5, np.float64),
+                     (263, np.float64)]:
+        A, B = rng.random((n, n + 3)).astype(dtype), rng.random((n + 3, n + 1)).astype(dtype)
+        _verify.check(f(A, B), A.astype(np.float64) @ B.astype(np.float64), dtype, what=f"jit_blocked n={n}")

@@ -8,6 +8,7 @@ C- or Fortran-ordered operands and strided views, and returns C in the inputs' d
 from __future__ import annotations
 
 import sys
+import threading
 
 import numba
 import numpy as np
@@ -103,19 +104,26 @@ def loops_ikj(A, B, C):
 MR, KC, NC, MC = 4, 256, 512, 128
 
 
-def loops_blocked(A, B, C, lanes, threads):
-    """C += A @ B for a C-contiguous C; ``lanes`` is the vector width of C's dtype (``_simd.lanes``), ``threads``
-    Numba's thread count (passed in: numba.get_num_threads() in here would make the function uncacheable)."""
+def blocked_plan(m, n, p, lanes, threads):
+    """Block sizes and scratch sizes of ``loops_blocked`` for an m x n times n x p product: (rows per row block,
+    k-steps per panel, elements of the A, B and edge buffers). Row blocks shrink below MC when there would
+    otherwise be fewer than ``threads`` of them (small m)."""
+    nr = 2 * lanes
+    mc_rows = max(MR, min(MC, ((m + threads - 1) // threads + MR - 1) // MR * MR))
+    kc_max = min(KC, n)
+    row_blocks = (m + mc_rows - 1) // mc_rows
+    b_size = kc_max * ((min(NC, p) + nr - 1) // nr * nr)
+    return mc_rows, kc_max, row_blocks * mc_rows * kc_max, b_size, row_blocks * MR * nr
+
+
+def loops_blocked(A, B, C, lanes, mc_rows, kc_max, a_pack, b_pack, edges):
+    """C += A @ B for a C-contiguous C, with the block sizes and scratch buffers of ``blocked_plan`` (``lanes``:
+    the vector width of C's dtype, ``_simd.lanes``). The caller keeps the buffers between calls, as BLAS keeps
+    its packing buffers: allocated afresh in every call, their page faults cost as much as a 256 x 256 multiply."""
     m, n = A.shape
     p = B.shape[1]
     nr = 2 * lanes
-    # row blocks of MC rows, smaller when that would leave a thread idle (small m)
-    mc_rows = max(MR, min(MC, ((m + threads - 1) // threads + MR - 1) // MR * MR))
     c_flat = C.reshape(m * p)  # a view: full tiles load and store C directly
-    # packing buffers sized to the problem, not to the block sizes: at n = 128 a 1 MiB buffer's page faults
-    # alone would cost as much as the multiply
-    kc_max = min(KC, n)
-    b_pack = np.empty(kc_max * ((min(NC, p) + nr - 1) // nr * nr), dtype=C.dtype)
     row_blocks = (m + mc_rows - 1) // mc_rows
     for jc in range(0, p, NC):
         nc = min(NC, p - jc)
@@ -131,26 +139,25 @@ def loops_blocked(A, B, C, lanes, threads):
                 ic = ib * mc_rows
                 mc = min(mc_rows, m - ic)
                 micro_rows = (mc + MR - 1) // MR
-                a_pack = np.empty(mc_rows * kc_max, dtype=C.dtype)
-                edge = np.empty(MR * nr, dtype=C.dtype)
+                a0, e0 = ib * mc_rows * kc_max, ib * MR * nr  # this row block's parts of a_pack and edges
                 for ir in range(micro_rows):
                     for k in range(kk):
                         for r in range(MR):
                             row = ir * MR + r
-                            a_pack[ir * MR * kc_max + k * MR + r] = A[ic + row, kc + k] if row < mc else 0
+                            a_pack[a0 + ir * MR * kc_max + k * MR + r] = A[ic + row, kc + k] if row < mc else 0
                 for s in range(strips):
                     cols = min(nr, nc - s * nr)
                     for ir in range(micro_rows):
                         rows = min(MR, mc - ir * MR)
                         i0, j0 = ic + ir * MR, jc + s * nr
                         if rows == MR and cols == nr:
-                            _micro_tile(a_pack, ir * MR * kc_max, b_pack, s * kc_max * nr, kk, lanes, c_flat, i0 * p + j0, p)
+                            _micro_tile(a_pack, a0 + ir * MR * kc_max, b_pack, s * kc_max * nr, kk, lanes, c_flat, i0 * p + j0, p)
                         else:
-                            edge[:] = 0
-                            _micro_tile(a_pack, ir * MR * kc_max, b_pack, s * kc_max * nr, kk, lanes, edge, 0, nr)
+                            edges[e0:e0 + MR * nr] = 0
+                            _micro_tile(a_pack, a0 + ir * MR * kc_max, b_pack, s * kc_max * nr, kk, lanes, edges, e0, nr)
                             for r in range(rows):
                                 for j in range(cols):
-                                    C[i0 + r, j0 + j] += edge[r * nr + j]
+                                    C[i0 + r, j0 + j] += edges[e0 + r * nr + j]
 
 
 @numba.njit(inline="always")
@@ -343,10 +350,20 @@ def _jit_target(loop, name, **options):
 def _blocked_target():
     kernel = _jit.njit(loops_blocked, "jit_blocked", parallel=True, fastmath=FMA_ONLY)
 
+    scratch = threading.local()  # per calling thread: grow-only packing buffers, reused across calls
+
     def matmul(A, B):
         dtype = validate(A, B)
         C = np.zeros((A.shape[0], B.shape[1]), dtype=dtype)
-        kernel(A, B, C, _simd.lanes(C.dtype), numba.get_num_threads())
+        lanes = _simd.lanes(C.dtype)
+        mc_rows, kc_max, a_size, b_size, edge_size = blocked_plan(A.shape[0], A.shape[1], B.shape[1], lanes,
+                                                                  numba.get_num_threads())
+        buffers = getattr(scratch, "buffers", {})
+        scratch.buffers = buffers
+        for name, size in (("a", a_size), ("b", b_size), ("edge", edge_size)):
+            if (name, C.dtype) not in buffers or buffers[name, C.dtype].size < size:
+                buffers[name, C.dtype] = np.empty(max(size, 1), dtype=C.dtype)
+        kernel(A, B, C, lanes, mc_rows, kc_max, buffers["a", C.dtype], buffers["b", C.dtype], buffers["edge", C.dtype])
         return C
 
     matmul.kernel = kernel
