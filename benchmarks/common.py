@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import abc
 import functools
+import os
 
 import numpy as np
 
@@ -118,6 +119,23 @@ def free_device_bytes(runtime):
     from numba import cuda
 
     return cuda.current_context().get_memory_info()[0]
+
+
+def device_memory_shortfall(need_bytes, runtime):
+    """Why ``need_bytes`` of device memory is too much here ('' if it fits): more than 80 % of what is free
+    leaves too little for the runtime's own buffers and pools."""
+    free = free_device_bytes(runtime)
+    if need_bytes > 0.8 * free:
+        return f"needs about {need_bytes / 2**30:.1f} GiB of device memory, {free / 2**30:.1f} GiB free"
+    return ""
+
+
+def tf32_reason():
+    """Why a cuBLAS float32 figure would not be plain float32 here ('' if it is): CUPY_TF32=1 lets cuBLAS use
+    TF32 tensor cores (off by default in CuPy)."""
+    if os.environ.get("CUPY_TF32", "0") not in ("", "0"):
+        return "CUPY_TF32 is set: cuBLAS float32 gemm would run on TF32 tensor cores"
+    return ""
 
 
 # --- the base class -------------------------------------------------------------------------------------------
@@ -233,10 +251,7 @@ class KernelBenchmark(Measure):
             if size > cpu_max:
                 return f"size {size} is for GPU targets; CPU targets stop at {cpu_max}"
         else:
-            need = self.device_bytes(size, dtype)
-            free = free_device_bytes(target.runtime)
-            if need > 0.8 * free:  # leave room for the runtime's own buffers and pools
-                return f"needs about {need / 2**30:.1f} GiB of device memory, {free / 2**30:.1f} GiB free"
+            return device_memory_shortfall(self.device_bytes(size, dtype), target.runtime)
         return ""
 
     def device_bytes(self, size, dtype):
@@ -378,7 +393,8 @@ def checked_cpu_call(family, target_name, size, dtype, layout=None):
     def call():
         return fn(*args)
 
-    _verify.check(call(), module.reference(*args), dtype, what=f"{target.key} size={size} {layout} {dtype}",
+    _verify.check(call(), reference_result(family, size, np.dtype(dtype).name, layout), dtype,
+                  what=f"{target.key} size={size} {layout} {dtype}",
                   tol=_verify.family_tolerance(module, dtype, args))
     return call
 

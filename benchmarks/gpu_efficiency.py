@@ -1,14 +1,12 @@
 """GPU efficiency: each GPU kernel's speed as a fraction of what the device (copy bandwidth) or cuBLAS reaches,
 both measured in the same process, so a number in results/ is a ratio free of the run-to-run drift between
 processes. The absolute times are in the families' ``...Device`` classes; the ceilings in ``roofline``."""
-import os
-
 from . import gauss as gauss_bench
 from . import matmul as matmul_bench
 from . import roofline
 from . import sincos as sincos_bench
 from . import sumsq as sumsq_bench
-from .common import Measure, SkipNotImplemented, device_event_seconds
+from .common import Measure, SkipNotImplemented, device_event_seconds, tf32_reason
 
 # The class that prepares each family's GPU targets on device-resident inputs (checked against the reference
 # in its setup). Held through the modules, not imported by name, so asv does not collect them here again.
@@ -66,8 +64,8 @@ class GpuEfficiency(Measure):
         family, target, size, dtype, baseline = CASES[case]
         self.kernel = prepared_gpu_target(family, target, size, dtype)  # skips first where there is no GPU
         if baseline == CUBLAS:
-            if os.environ.get("CUPY_TF32", "0") not in ("", "0"):
-                raise SkipNotImplemented("CUPY_TF32 is set: cuBLAS float32 would use TF32 tensor cores")
+            if tf32_reason():
+                raise SkipNotImplemented(tf32_reason())
             self.baseline = prepared_gpu_target(family, CUBLAS, size, dtype)
         else:
             self.baseline = None

@@ -1,10 +1,11 @@
 """Machine ceilings: peak floating-point rate and memory bandwidth, measured by the suite itself, so that
 every machine in results/ carries its own roof and each kernel can be read as a fraction of it."""
+import functools
 import time
 
 import numpy as np
 
-from .common import SkipNotImplemented, event_seconds, free_device_bytes, kernels  # noqa: F401  (kernels: importable check)
+from .common import SkipNotImplemented, device_memory_shortfall, event_seconds, kernels, tf32_reason  # noqa: F401  (kernels: importable check)
 
 STREAM_SIZE = 50_000_000  # 400 MB per float64 array: far beyond any last-level cache
 BLAS_SIZE = 2048
@@ -99,9 +100,9 @@ def _gpu_ceiling_skip(runtime, need_bytes):
     ok, why = _platform.have_cupy() if runtime == "cupy" else _platform.have_cuda()
     if not ok:
         raise SkipNotImplemented(why)
-    free = free_device_bytes(runtime)
-    if need_bytes > 0.8 * free:
-        raise SkipNotImplemented(f"needs {need_bytes / 2**30:.1f} GiB of device memory, {free / 2**30:.1f} GiB free")
+    shortfall = device_memory_shortfall(need_bytes, runtime)
+    if shortfall:
+        raise SkipNotImplemented(shortfall)
 
 
 class _DeviceCopy:
@@ -132,14 +133,14 @@ class _DeviceCopy:
         return 2 * self.n * 8 / seconds / 1e9
 
 
-_DEVICE_COPY = []
+@functools.lru_cache(maxsize=1)
+def _device_copy():
+    return _DeviceCopy()  # a skip (NotImplementedError) is not cached: every caller gets it
 
 
 def device_copy_gbps():
     """The device's copy bandwidth in GB/s, measured now in this process (the arrays are kept for reuse)."""
-    if not _DEVICE_COPY:
-        _DEVICE_COPY.append(_DeviceCopy())
-    return _DEVICE_COPY[0].best_gbps()
+    return _device_copy().best_gbps()
 
 
 class DeviceBandwidth:
@@ -168,11 +169,9 @@ class DevicePeakFlops:
     timeout = 300
 
     def setup(self, dtype):
-        import os
-
         _gpu_ceiling_skip("cupy", 3 * DEVICE_GEMM_SIZE**2 * np.dtype(dtype).itemsize)
-        if os.environ.get("CUPY_TF32", "0") not in ("", "0"):
-            raise SkipNotImplemented("CUPY_TF32 is set: float32 gemm would run on TF32 tensor cores")
+        if tf32_reason():
+            raise SkipNotImplemented(tf32_reason())
         import cupy
 
         rng = np.random.default_rng(0)

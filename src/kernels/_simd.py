@@ -54,6 +54,11 @@ def _vector_type(arr):
     return None
 
 
+def _indexed_vector_type(arr, index):
+    """The vector type for ``arr[index:index + lanes]``, else None."""
+    return _vector_type(arr) if isinstance(index, types.Integer) else None
+
+
 def _element_pointer(context, builder, arr_type, arr, index_type, index):
     data = context.make_array(arr_type)(context, builder, arr).data
     return builder.gep(data, [context.cast(builder, index, index_type, types.intp)])
@@ -73,8 +78,8 @@ def vzeros(typingctx, arr):
 
 @intrinsic
 def vload(typingctx, arr, index):
-    vt = _vector_type(arr)
-    if vt is None or not isinstance(index, types.Integer):
+    vt = _indexed_vector_type(arr, index)
+    if vt is None:
         return None
 
     def codegen(context, builder, sig, args):
@@ -87,8 +92,8 @@ def vload(typingctx, arr, index):
 
 @intrinsic
 def vstore(typingctx, arr, index, value):
-    vt = _vector_type(arr)
-    if vt is None or value != vt or not isinstance(index, types.Integer):
+    vt = _indexed_vector_type(arr, index)
+    if vt is None or value != vt:
         return None
 
     def codegen(context, builder, sig, args):
@@ -102,8 +107,8 @@ def vstore(typingctx, arr, index, value):
 
 @intrinsic
 def vbroadcast(typingctx, arr, index):
-    vt = _vector_type(arr)
-    if vt is None or not isinstance(index, types.Integer):
+    vt = _indexed_vector_type(arr, index)
+    if vt is None:
         return None
 
     def codegen(context, builder, sig, args):

@@ -58,21 +58,9 @@ def scalar_poly(x):
     t = numba.float64(x) * numba.float64(x)
     t = CLAMP if t > CLAMP else t
     r = -t * (1.0 / 2**SQUARINGS)
-    c = _INV_TAYLOR
-    p = c[13]
-    p = p * r + c[12]
-    p = p * r + c[11]
-    p = p * r + c[10]
-    p = p * r + c[9]
-    p = p * r + c[8]
-    p = p * r + c[7]
-    p = p * r + c[6]
-    p = p * r + c[5]
-    p = p * r + c[4]
-    p = p * r + c[3]
-    p = p * r + c[2]
-    p = p * r + c[1]
-    p = p * r + c[0]
+    p = _INV_TAYLOR[13]
+    for k in range(12, -1, -1):  # Horner's rule; a constant trip count, fully unrolled by LLVM
+        p = p * r + _INV_TAYLOR[k]
     for _ in range(SQUARINGS):
         p = p * p
     return p

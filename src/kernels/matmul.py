@@ -358,8 +358,7 @@ def _blocked_target():
         lanes = _simd.lanes(C.dtype)
         mc_rows, kc_max, a_size, b_size, edge_size = blocked_plan(A.shape[0], A.shape[1], B.shape[1], lanes,
                                                                   numba.get_num_threads())
-        buffers = getattr(scratch, "buffers", {})
-        scratch.buffers = buffers
+        buffers = scratch.__dict__.setdefault("buffers", {})
         for name, size in (("a", a_size), ("b", b_size), ("edge", edge_size)):
             if (name, C.dtype) not in buffers or buffers[name, C.dtype].size < size:
                 buffers[name, C.dtype] = np.empty(max(size, 1), dtype=C.dtype)
