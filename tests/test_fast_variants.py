@@ -191,6 +191,28 @@ def test_simd_vector_operations(dtype):
     np.testing.assert_array_equal(out, expected)  # small integers: exact with or without fusing
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_simd_add_and_prefetch(dtype):
+    import numba
+
+    from kernels import _simd
+
+    @numba.njit
+    def add_into(x, out, i):
+        _simd.prefetch(out, i)  # a hint only: the values must come out the same
+        _simd.prefetch(x, x.size - 1)
+        _simd.vstore(out, i, _simd.vadd(_simd.vload(out, i), _simd.vload(x, 0)))
+
+    lanes = _simd.lanes(np.dtype(dtype))
+    x = np.arange(1, lanes + 1, dtype=dtype)
+    out = np.full(3 * lanes, 0.5, dtype=dtype)
+    expected = out.copy()
+    expected[lanes + 1:2 * lanes + 1] += x
+    add_into(x, out, lanes + 1)
+    np.testing.assert_array_equal(out, expected)
+    assert "prefetch" in add_into.inspect_llvm(add_into.signatures[0])
+
+
 def test_simd_refuses_arrays_it_cannot_load_contiguously():
     import numba
 

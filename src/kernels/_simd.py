@@ -1,4 +1,4 @@
-"""Explicit SIMD vectors for Numba CPU kernels: a vector type and five operations on it.
+"""Explicit SIMD vectors for Numba CPU kernels: a vector type, six operations on it and a prefetch hint.
 
 Numba has no vector type of its own: it leaves vectorisation to LLVM, which vectorises loops well but will not
 keep a tile of accumulators in vector registers across a loop (it spills them, or keeps the tile in memory).
@@ -12,7 +12,11 @@ Operations (each an ``@intrinsic``, usable only inside ``@njit`` code, and lazil
 - ``vload(arr, i)`` / ``vstore(arr, i, v)``: ``arr[i:i + lanes]`` as a vector (unaligned);
 - ``vbroadcast(arr, i)``: ``arr[i]`` in every lane;
 - ``vmuladd(a, b, c)``: ``a * b + c`` per lane, through ``llvm.fmuladd``: one FMA instruction where the CPU has
-  one, a multiply and an add otherwise.
+  one, a multiply and an add otherwise;
+- ``vadd(a, b)``: ``a + b`` per lane;
+- ``prefetch(arr, i)``: a hint (``llvm.prefetch``, for writing, into all cache levels) that ``arr[i]``'s cache
+  line will soon be read and written. It never faults and changes no value; LLVM drops it where the CPU has no
+  prefetch instruction.
 
 Arrays must be 1-D, C-contiguous, float32 or float64; no bounds are checked (the caller's index arithmetic
 keeps every access inside the array: the kernels using them are tested on odd sizes). On a CPU whose vectors
@@ -133,3 +137,33 @@ def vmuladd(typingctx, a, b, c):
         return builder.call(fn, args)
 
     return a(a, b, c), codegen
+
+
+@intrinsic
+def vadd(typingctx, a, b):
+    if not (isinstance(a, SimdVector) and a == b):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.fadd(args[0], args[1])
+
+    return a(a, b), codegen
+
+
+@intrinsic
+def prefetch(typingctx, arr, index):
+    if _indexed_vector_type(arr, index) is None:
+        return None
+
+    def codegen(context, builder, sig, args):
+        byte_ptr = ir.IntType(8).as_pointer()
+        # the intrinsic's name carries its pointer type: "p0" where llvmlite emits opaque pointers, "p0i8" before
+        name = "llvm.prefetch." + ("p0" if str(byte_ptr) == "ptr" else "p0i8")
+        i32 = ir.IntType(32)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32]), name)
+        ptr = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
+        write, keep_in_all_levels, data_cache = (ir.Constant(i32, v) for v in (1, 3, 1))
+        builder.call(fn, [builder.bitcast(ptr, byte_ptr), write, keep_in_all_levels, data_cache])
+        return context.get_dummy_value()
+
+    return types.none(arr, index), codegen

@@ -14,7 +14,7 @@ import numba
 import numpy as np
 
 from . import _checks, _gpu, _jit, _simd
-from ._simd import vbroadcast, vload, vmuladd, vstore
+from ._simd import prefetch, vadd, vbroadcast, vload, vmuladd, vstore, vzeros
 from ._registry import Target, register, register_family
 
 FAMILY = "matmul"
@@ -91,17 +91,19 @@ def loops_ikj(A, B, C):
 
 # Packed, cache-blocked matmul with a register-tiled micro-kernel (BLAS's structure; measured in
 # docs/performance.md, "blocked matmul"):
-# - a KC x NC panel of B is packed into strips of NR = 2 vectors' width (8 float64 / 16 float32 columns), each
-#   strip KC x NR contiguous (16 KiB in float64: it stays in L1 while every row block streams past it);
+# - a KC x NC panel of B (up to 8 MiB in float64: it lives in L3) is packed into strips of NR = 2 vectors' width
+#   (8 float64 / 16 float32 columns), each strip KC x NR contiguous (16 KiB in float64: it stays in L1 while
+#   every row block streams past it). NC is wide so that each block of A is packed once per panel of k, not
+#   once per NC columns of C as well (with NC = 512, A's packing was repeated 4 times at n = 2048);
 # - the row blocks (MC = 128 rows, fewer when m is small, so that every thread has one) are shared among
 #   threads; each thread packs its MC x KC block of A (256 KiB in float64, in L2) into micro-panels of MR = 4 rows;
 # - the micro-kernel keeps a 4 x NR tile of C in 8 vector registers for the whole k loop: per k, 2 vector loads
-#   of B, 4 broadcasts of A and 8 fused multiply-adds, and C is read and written once per KC steps. Numba has no
+#   of B, 4 broadcasts of A and 8 fused multiply-adds, and C is read (prefetched) and written once per KC steps. Numba has no
 #   vector type, so the tile is written with ``_simd`` (an explicit <4 x double> / <8 x float> type): LLVM's
 #   own vectoriser would keep the tile in memory (an earlier 4x4 i-k-j version of this kernel: ~0.7x dgemm).
 # Packing zero-pads the edges, so the k loop has no remainder; tiles that overhang C's edge go through a small
 # buffer. Every memory order and strided view runs the same fast path; the packing is inside the timed call.
-MR, KC, NC, MC = 4, 256, 512, 128
+MR, KC, NC, MC = 4, 256, 4096, 128
 
 
 def blocked_plan(m, n, p, lanes, threads):
@@ -163,12 +165,16 @@ def loops_blocked(A, B, C, lanes, mc_rows, kc_max, a_pack, b_pack, edges):
 @numba.njit(inline="always")
 def _micro_tile(a_pack, ao, b_pack, bo, kk, lanes, c, co, ldc):
     """c[co + r*ldc + j] += sum over k < kk of a_pack[ao + k*MR + r] * b_pack[bo + k*nr + j], for a 4 x nr
-    tile (nr = 2 * lanes), accumulated in 8 vector registers."""
+    tile (nr = 2 * lanes), accumulated in 8 vector registers.
+
+    The sums start from zero and C is added once at the end: the k loop then does not wait for C's cache lines
+    (C is read once per KC steps, across rows far apart, so its lines are mostly not cached). They are
+    prefetched first, and arrive while the k loop runs."""
     nr = 2 * lanes
-    c00, c01 = vload(c, co), vload(c, co + lanes)
-    c10, c11 = vload(c, co + ldc), vload(c, co + ldc + lanes)
-    c20, c21 = vload(c, co + 2 * ldc), vload(c, co + 2 * ldc + lanes)
-    c30, c31 = vload(c, co + 3 * ldc), vload(c, co + 3 * ldc + lanes)
+    for r in range(MR):
+        prefetch(c, co + r * ldc)
+        prefetch(c, co + r * ldc + nr - 1)  # the row's last element: its 2 vectors may span 2 cache lines
+    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = vzeros(c)
     for k in range(kk):
         b0, b1 = vload(b_pack, bo + k * nr), vload(b_pack, bo + k * nr + lanes)
         a = vbroadcast(a_pack, ao + k * MR)
@@ -179,14 +185,17 @@ def _micro_tile(a_pack, ao, b_pack, bo, kk, lanes, c, co, ldc):
         c20, c21 = vmuladd(a, b0, c20), vmuladd(a, b1, c21)
         a = vbroadcast(a_pack, ao + k * MR + 3)
         c30, c31 = vmuladd(a, b0, c30), vmuladd(a, b1, c31)
-    vstore(c, co, c00)
-    vstore(c, co + lanes, c01)
-    vstore(c, co + ldc, c10)
-    vstore(c, co + ldc + lanes, c11)
-    vstore(c, co + 2 * ldc, c20)
-    vstore(c, co + 2 * ldc + lanes, c21)
-    vstore(c, co + 3 * ldc, c30)
-    vstore(c, co + 3 * ldc + lanes, c31)
+    _add_row(c, co, lanes, c00, c01)
+    _add_row(c, co + ldc, lanes, c10, c11)
+    _add_row(c, co + 2 * ldc, lanes, c20, c21)
+    _add_row(c, co + 3 * ldc, lanes, c30, c31)
+
+
+@numba.njit(inline="always")
+def _add_row(c, i, lanes, left, right):
+    """c[i:i + 2*lanes] += (left, right)."""
+    vstore(c, i, vadd(vload(c, i), left))
+    vstore(c, i + lanes, vadd(vload(c, i + lanes), right))
 
 
 # Only FMA contraction is allowed, no re-association (the micro-kernel's k order is fixed; its vmuladd is the
