@@ -64,8 +64,9 @@ class GpuEfficiency(Measure):
         family, target, size, dtype, baseline = CASES[case]
         self.kernel = prepared_gpu_target(family, target, size, dtype)  # skips first where there is no GPU
         if baseline == CUBLAS:
-            if tf32_reason():
-                raise SkipNotImplemented(tf32_reason())
+            tf32 = tf32_reason()
+            if tf32:
+                raise SkipNotImplemented(tf32)
             self.baseline = prepared_gpu_target(family, CUBLAS, size, dtype)
         else:
             self.baseline = None

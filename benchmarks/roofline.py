@@ -170,8 +170,9 @@ class DevicePeakFlops:
 
     def setup(self, dtype):
         _gpu_ceiling_skip("cupy", 3 * DEVICE_GEMM_SIZE**2 * np.dtype(dtype).itemsize)
-        if tf32_reason():
-            raise SkipNotImplemented(tf32_reason())
+        tf32 = tf32_reason()
+        if tf32:
+            raise SkipNotImplemented(tf32)
         import cupy
 
         rng = np.random.default_rng(0)
@@ -198,4 +199,3 @@ class DevicePeakFlops:
         return 2.0 * DEVICE_GEMM_SIZE**3 / seconds / 1e9
 
     track_cublas.unit = "GFLOP/s"
-

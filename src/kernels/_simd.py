@@ -63,9 +63,16 @@ def _indexed_vector_type(arr, index):
     return _vector_type(arr) if isinstance(index, types.Integer) else None
 
 
-def _element_pointer(context, builder, arr_type, arr, index_type, index):
-    data = context.make_array(arr_type)(context, builder, arr).data
-    return builder.gep(data, [context.cast(builder, index, index_type, types.intp)])
+def _element_pointer(context, builder, sig, args):
+    """Pointer to ``arr[index]``, for an intrinsic whose first two arguments are ``arr, index``."""
+    arr_type, index_type = sig.args[:2]
+    data = context.make_array(arr_type)(context, builder, args[0]).data
+    return builder.gep(data, [context.cast(builder, args[1], index_type, types.intp)])
+
+
+def _vector_pointer(context, builder, sig, args, vt):
+    """``arr[index:index + lanes]`` as a pointer to one vector of type ``vt`` (for unaligned loads and stores)."""
+    return builder.bitcast(_element_pointer(context, builder, sig, args), context.get_value_type(vt).as_pointer())
 
 
 @intrinsic
@@ -87,9 +94,8 @@ def vload(typingctx, arr, index):
         return None
 
     def codegen(context, builder, sig, args):
-        lt = context.get_value_type(vt)
-        ptr = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
-        return builder.load(builder.bitcast(ptr, lt.as_pointer()), align=arr.dtype.bitwidth // 8, typ=lt)
+        return builder.load(_vector_pointer(context, builder, sig, args, vt), align=arr.dtype.bitwidth // 8,
+                            typ=context.get_value_type(vt))
 
     return vt(arr, index), codegen
 
@@ -101,9 +107,7 @@ def vstore(typingctx, arr, index, value):
         return None
 
     def codegen(context, builder, sig, args):
-        lt = context.get_value_type(vt)
-        ptr = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
-        builder.store(args[2], builder.bitcast(ptr, lt.as_pointer()), align=arr.dtype.bitwidth // 8)
+        builder.store(args[2], _vector_pointer(context, builder, sig, args, vt), align=arr.dtype.bitwidth // 8)
         return context.get_dummy_value()
 
     return types.none(arr, index, value), codegen
@@ -117,7 +121,7 @@ def vbroadcast(typingctx, arr, index):
 
     def codegen(context, builder, sig, args):
         lt = context.get_value_type(vt)
-        x = builder.load(_element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1]))
+        x = builder.load(_element_pointer(context, builder, sig, args))
         first = builder.insert_element(ir.Constant(lt, ir.Undefined), x, ir.Constant(ir.IntType(32), 0))
         zeros = ir.Constant(ir.VectorType(ir.IntType(32), vt.lanes), [0] * vt.lanes)
         return builder.shuffle_vector(first, ir.Constant(lt, ir.Undefined), zeros)
@@ -161,7 +165,7 @@ def prefetch(typingctx, arr, index):
         name = "llvm.prefetch." + ("p0" if str(byte_ptr) == "ptr" else "p0i8")
         i32 = ir.IntType(32)
         fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32]), name)
-        ptr = _element_pointer(context, builder, sig.args[0], args[0], sig.args[1], args[1])
+        ptr = _element_pointer(context, builder, sig, args)
         write, keep_in_all_levels, data_cache = (ir.Constant(i32, v) for v in (1, 3, 1))
         builder.call(fn, [builder.bitcast(ptr, byte_ptr), write, keep_in_all_levels, data_cache])
         return context.get_dummy_value()

@@ -83,6 +83,10 @@ cuda = None  # numba.cuda, bound on first use; the simulator swaps this global (
 def _reduction_kernel():
     threads = CUDA_THREADS
 
+    @cuda.jit(device=True)
+    def term(v, square):
+        return v * v if square else v  # square: first pass over x; otherwise summing partials as they are
+
     @cuda.jit
     def block_sums(x, out, square):
         # Grid-stride accumulation per thread, then a tree reduction in shared memory; one partial per block.
@@ -103,20 +107,13 @@ def _reduction_kernel():
             v1 = numba.float64(x[i + stride])
             v2 = numba.float64(x[i + 2 * stride])
             v3 = numba.float64(x[i + 3 * stride])
-            if square:
-                acc0 += v0 * v0
-                acc1 += v1 * v1
-                acc2 += v2 * v2
-                acc3 += v3 * v3
-            else:
-                acc0 += v0
-                acc1 += v1
-                acc2 += v2
-                acc3 += v3
+            acc0 += term(v0, square)
+            acc1 += term(v1, square)
+            acc2 += term(v2, square)
+            acc3 += term(v3, square)
             i += 4 * stride
         while i < n:  # the last partial round
-            v0 = numba.float64(x[i])
-            acc0 += v0 * v0 if square else v0
+            acc0 += term(numba.float64(x[i]), square)
             i += stride
         shared[tid] = (acc0 + acc1) + (acc2 + acc3)
         cuda.syncthreads()
