@@ -12,13 +12,26 @@ Every kernel benchmark class derives from :class:`KernelBenchmark`, names its fa
   that ran the work inside every timed call.
 
 asv re-runs ``setup`` before every timing sample, so the expensive part of ``setup`` (building inputs, the
-warm-up, the check) runs once per process and parameter set and is memoised.
+warm-up, the check, the calibration below) runs once per process and parameter set and is memoised.
+
+How a ``time_`` sample is taken, whatever asv_runner runs it. asv_runner 0.2 batched ``number`` calls per
+sample, calibrated to asv's 10 ms ``sample_time``; since 0.3 a benchmark with a ``setup`` gets one call per
+sample, or, with an explicit ``number``, every call timed on its own with ``setup`` in between (asv#966): a
+microsecond kernel then reads about 2x slow with a 10-30x spread. So the suite batches itself: ``number = 1``
+(one invocation of the timed method per sample, identical in every asv_runner version), ``setup`` calibrates
+``calls`` back-to-back calls to last about :data:`SAMPLE_SECONDS`, the timed method makes exactly those calls,
+and the timer asv reads for the class (``timer``, which asv reloads after ``setup``) is
+:class:`PerCallClock`: ``perf_counter()`` divided by ``calls``. asv therefore stores seconds per call, not per
+batch, in the results, the samples and the history. Compilation happened in ``setup``'s warm-up, before the
+calibration, so it never lands in a sample.
 """
 from __future__ import annotations
 
 import abc
 import functools
+import itertools
 import os
+import time
 
 import numpy as np
 
@@ -49,6 +62,12 @@ VECTOR_SIZES = [1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
 RATE_MATRIX_SIZES = [256, 1024, 2048, 8192]
 RATE_VECTOR_SIZES = [1_000_000, 10_000_000, 100_000_000]
 MEMORY_VECTOR_SIZES = [10_000_000]
+
+# One timing sample lasts about this long (asv's own sample_time): long enough that the clock's resolution
+# and the interpreter's per-call overhead are below 1 % even for a microsecond kernel, short enough that 10
+# samples cost 0.1 s. A call longer than half of it is timed alone.
+SAMPLE_SECONDS = 0.01
+MAX_CALLS_PER_SAMPLE = 1_000_000
 
 # CPU targets stop here: beyond these a single call takes seconds to minutes on a CPU, and the default suite
 # must run in minutes. The same sizes still run for GPU targets.
@@ -138,6 +157,60 @@ def tf32_reason():
     return ""
 
 
+# --- timing: samples of about SAMPLE_SECONDS, stored per call ---------------------------------------------------
+
+class PerCallClock:
+    """A clock for asv's ``timer`` attribute: ``time.perf_counter()`` divided by the number of calls that one
+    invocation of the timed method makes, so that the difference asv takes around that invocation is the time
+    of one call. ``calls`` is fixed for the life of a prepared parameter set."""
+
+    def __init__(self, calls):
+        if int(calls) < 1:
+            raise ValueError(f"calls must be a positive integer, got {calls!r}")
+        self.calls = int(calls)
+
+    def __call__(self):
+        return time.perf_counter() / self.calls
+
+    def __repr__(self):
+        return f"PerCallClock(calls={self.calls})"
+
+
+def calls_per_sample(call, sample_seconds=SAMPLE_SECONDS, max_calls=MAX_CALLS_PER_SAMPLE):
+    """How many back-to-back calls of the (warmed-up) ``call`` last about ``sample_seconds``: one if a call takes
+    half of that or more, else estimated from a short batch (about a tenth of a sample) rather than from one
+    call, whose time still carries first-touch and timer effects. A first call that looks slow is timed again
+    unless it is far beyond the sample (a slow kernel: one more call would only cost time)."""
+    def once():
+        t0 = time.perf_counter()
+        call()
+        return time.perf_counter() - t0
+
+    one = once()
+    if one < 10 * sample_seconds:
+        one = min(one, once())
+    if one >= sample_seconds / 2:
+        return 1
+    probe = max(1, min(max_calls, int(sample_seconds / 10 / max(one, 1e-9))))
+    t0 = time.perf_counter()
+    for _ in itertools.repeat(None, probe):
+        call()
+    per_call = (time.perf_counter() - t0) / probe
+    return int(max(1, min(max_calls, round(sample_seconds / max(per_call, 1e-9)))))
+
+
+def repeated(call, calls):
+    """A zero-argument function making ``calls`` calls of ``call`` (the body of one timing sample)."""
+    if calls == 1:
+        return call
+
+    def sample():
+        for _ in itertools.repeat(None, calls):
+            call()
+
+    return sample
+
+
 # --- the base class -------------------------------------------------------------------------------------------
 
 _PREPARED = {}  # (class, params) -> prepared state; lives for one benchmark process
@@ -173,6 +246,10 @@ class KernelBenchmark(Measure):
     # No warm-up loop inside asv: setup has already compiled and run the kernel once, and per-sample setup
     # re-runs would otherwise repeat the warm-up for every sample.
     warmup_time = 0.0
+    # One invocation of the timed method per sample in every asv_runner version; the method itself makes
+    # ``calls`` calls and ``timer`` (a PerCallClock set in setup) divides by them (see the module docstring).
+    number = 1
+    sample_seconds = SAMPLE_SECONDS
     # At least 3 samples (asv needs several for its confidence interval and the release check for its test), at
     # most 10, and stop after 1 s, so ~2000 parameter sets fit the 15-minute budget of a full run on 2 cores.
     # One round: a default run is one process per parameter set; `kbench release-check` asks for more rounds.
@@ -233,6 +310,9 @@ class KernelBenchmark(Measure):
                       what=f"{target.key} size={size} {layout} {dtype.name}",
                       tol=_verify.family_tolerance(module, dtype, args))
         state["run"] = run
+        # calibrated after the warm-up and the check, so no compilation is in it or in any sample
+        calls = calls_per_sample(run, self.sample_seconds)
+        state.update(calls=calls, timer=PerCallClock(calls), run_sample=repeated(run, calls))
         return state
 
     def skip_reason(self, target, size, dtype, layout=None):
@@ -314,7 +394,9 @@ def device_event_seconds(bench, launches=20):
 
 class TimeKernel(Measure):
     def time_kernel(self, *params):
-        self.run()
+        """Seconds per call: ``calls`` back-to-back calls (about SAMPLE_SECONDS in all; GPU targets synchronise
+        their stream inside each call), read through the per-call clock that setup installed."""
+        self.run_sample()
 
 
 class PeakMemKernel(Measure):

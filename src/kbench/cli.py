@@ -16,6 +16,7 @@ COMMANDS = {
     "release-check": ("kbench.release", "compare two Numba releases on the suite and report regressions"),
     "bisect": ("kbench.bisect", "find the first Numba release at which a benchmark got slower"),
     "noise": ("kbench.noise", "how far two runs of the same commit and environment differ, per benchmark"),
+    "selfcheck": ("kbench.selfcheck", "check that the suite's timings agree with an in-process timeit"),
 }
 
 
