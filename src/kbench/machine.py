@@ -252,6 +252,7 @@ def package_versions() -> Dict[str, Optional[str]]:
         "cupy_distribution": cupy[0] if cupy else None,
         "threadpoolctl": _dist_version("threadpoolctl"),
         "asv": _dist_version("asv"),
+        "asv_runner": _dist_version("asv_runner") or _dist_version("asv-runner"),
         "numba-kernel-bench": _dist_version("numba-kernel-bench"),
     }
 

@@ -419,7 +419,9 @@ def run_asv(asv_args: Sequence[str], cwd: Path, log_tail: int = 80) -> "tuple[in
     exit status and the last lines of output."""
     cmd = [sys.executable, "-c", "import sys; from kbench.release import asv_entry; sys.exit(asv_entry())",
            *asv_args]
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    from .harness import asv_subprocess_env
+
+    env = asv_subprocess_env(str(cwd), dict(os.environ, PYTHONUNBUFFERED="1"))
     tail: "collections.deque[str]" = collections.deque(maxlen=log_tail)
     print("kbench: asv " + " ".join(asv_args), file=sys.stderr, flush=True)
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -122,7 +122,9 @@ def _asv(*args: str) -> List[str]:
 def _call(cmd: List[str], cwd: str) -> int:
     print("$ " + " ".join(cmd), flush=True)
     try:
-        return subprocess.call(cmd, cwd=cwd)
+        from .harness import asv_subprocess_env
+
+        return subprocess.call(cmd, cwd=cwd, env=asv_subprocess_env(cwd))
     except OSError as exc:
         print(f"kbench run: could not start {cmd[0]}: {exc}", file=sys.stderr)
         return 127
@@ -233,6 +235,18 @@ def write_record(results_dir: str, machine_name: str, env_name: str, record: Dic
         fh.write("\n")
     os.replace(tmp, path)
     return f"{path} ({status})"
+
+
+def harness_versions(record: Dict[str, Any]) -> Dict[str, Optional[str]]:
+    """What took the measurements: the asv that drove the run (this process) and the asv_runner that the
+    environment's benchmark processes imported (from the environment's own record)."""
+    from importlib import metadata
+
+    try:
+        driver = metadata.version("asv")
+    except metadata.PackageNotFoundError:
+        driver = None
+    return {"asv": driver, "asv_runner": ((record.get("packages") or {}).get("asv_runner"))}
 
 
 # packages whose version change makes an environment a different one for the benchmarks
@@ -424,6 +438,7 @@ def main(args: argparse.Namespace) -> int:
         except Exception as exc:
             print(f"kbench run: could not record environment {env_name}: {exc}", file=sys.stderr)
             continue
+        record["harness"] = harness_versions(record)
         record.update({"asv_env_name": env_name, "machine": name, "mode": args.mode, "quick": bool(args.quick),
                        "recorded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")})
         print("kbench run: environment record " + write_record(results_dir, name, env_name, record))

@@ -902,6 +902,9 @@ def _record_summary(rec: Dict[str, Any]) -> List[Tuple[str, Any]]:
         ("CUDA simulator", "yes: GPU timings are not GPU performance" if cuda.get("simulator") else None),
         ("environment variables", ", ".join(f"{k}={v}" for k, v in sorted((rec.get("env") or {}).items())) or "none"),
         ("OS", rec.get("os")), ("host", rec.get("hostname")),
+        ("timing harness", (f"asv {(rec.get('harness') or {}).get('asv') or '?'}, asv_runner "
+                            f"{(rec.get('harness') or {}).get('asv_runner') or '?'}") if rec.get("harness")
+         else "not recorded (runs before the harness was recorded)"),
         ("run mode", f"{rec.get('mode')}{' (quick)' if rec.get('quick') else ''}" if rec.get("mode") else None),
         ("recorded", rec.get("recorded_at") or rec.get("collected_at")),
     ]
