@@ -225,8 +225,9 @@ def test_derived_config_has_exactly_the_two_environments(tmp_path):
     check = make_check(tmp_path, "0.67.0", "0.68.1")
     sides, derived, (names, paths) = derived_envs(check)
     py = check.python
-    assert names == [f"virtualenv-py{py}-llvmlite0.49.0-numba0.67.0-numpy2.4.6-scipy1.17.1",
-                     f"virtualenv-py{py}-llvmlite0.50.0-numba0.68.1-numpy2.4.6-scipy1.17.1"]
+    tag = f"{release.SIDE_ENV_VAR}{check.run_id}"
+    assert names == [f"virtualenv-py{py}-llvmlite0.49.0-numba0.67.0-numpy2.4.6-scipy1.17.1-{tag}-baseline",
+                     f"virtualenv-py{py}-llvmlite0.50.0-numba0.68.1-numpy2.4.6-scipy1.17.1-{tag}-candidate"]
     assert paths[0] != paths[1]
     assert derived["results_dir"] == str((tmp_path / "results").resolve())
     assert Path(derived["benchmark_dir"]).is_absolute() and Path(derived["repo"]).is_absolute()
@@ -239,6 +240,35 @@ def test_aa_check_gets_two_environments_sharing_one_install(tmp_path):
     sides, derived, (names, paths) = derived_envs(check)
     assert len(set(names)) == 2 and all(release.SIDE_ENV_VAR in n for n in names)
     assert paths[0] == paths[1]  # the tag is a run-time variable: one build serves both
+
+
+def test_a_check_never_writes_into_the_matrix_environments_or_another_checks_files(tmp_path):
+    """asv replaces the results of an environment it re-runs at a commit: a release check at a commit the
+    matrix has run must file its results under names of its own, and so must a second check."""
+    pytest.importorskip("asv")
+    pytest.importorskip("virtualenv")
+    first = make_check(tmp_path, "0.67.0", "0.68.1", run_id="20261202T050000Z")
+    second = make_check(tmp_path, "0.67.0", "0.68.1", run_id="20261202T060000Z")
+    _, _, (first_names, first_paths) = derived_envs(first)
+    _, _, (second_names, second_paths) = derived_envs(second)
+    from kbench import suite
+
+    matrix = {name for name, _ in suite.matrix_environments(str(first.config_path))}
+    assert matrix and not matrix & set(first_names) and not set(first_names) & set(second_names)
+    assert first_paths == second_paths  # the same installed environments serve every check
+
+
+def test_a_check_files_results_under_kbenchs_machine_name(monkeypatch, tmp_path):
+    from asv import machine as asv_machine
+
+    monkeypatch.setattr(asv_machine.MachineCollection, "get_machine_file_path",
+                        staticmethod(lambda: str(tmp_path / "asv-machine.json")))
+    monkeypatch.delenv("KBENCH_MACHINE", raising=False)
+    from kbench import suite
+
+    assert release.ensure_machine(None) == suite.default_machine_name()
+    monkeypatch.setenv("KBENCH_MACHINE", "my-runner")
+    assert release.ensure_machine(None) == "my-runner"
 
 
 # ---------------------------------------------------------------------------------------------------------------

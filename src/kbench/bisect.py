@@ -177,6 +177,7 @@ class Bisector:
         c = self.check
         conf = release.load_asv_config(c.config_path)
         side = release.side_requirements("measured", version, conf, c.python, c.resolver)
+        side.env_nobuild = dict(side.env_nobuild, **{release.SIDE_ENV_VAR: f"{c.run_id}-bisect"})
         derived = release.derive_config(conf, c.config_path.parent, [side], c.python, c.results_dir, c.env_dir)
         path = tmp / f"asv-{version}.json"
         path.write_text(json.dumps(derived, indent=2))

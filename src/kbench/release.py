@@ -45,7 +45,16 @@ from . import compare, pypi
 DEFAULT_ROUNDS = 4
 QUICK_ROUNDS = 2
 QUICK_REPEAT = 5  # samples per round in --quick: 2 rounds x 5 = 10 per side, enough for the U test
-SIDE_ENV_VAR = "KBENCH_RELEASE_CHECK_REPLICA"  # tells two environments apart when both sides are the same
+# Every environment of a release check or bisection carries this variable (asv's env_nobuild: part of the
+# environment's name, not of its build), valued "<run id>-<role>". Its results then never land in the files of
+# the matrix environments or of another check at the same commit (asv would replace those), and the two sides of
+# an A/A check are two environments.
+SIDE_ENV_VAR = "KBENCH_CHECK"
+
+
+def new_run_id() -> str:
+    """A UTC timestamp naming one release check or bisection (seconds are enough: runs take minutes)."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 PINNED_FIRST = ("numpy", "llvmlite", "numba")  # asv installs requirements one by one, in this order
 NUMBA_KEYS = ("numba", "llvmlite")
 
@@ -231,13 +240,12 @@ def ensure_machine(name: Optional[str]) -> str:
                 known = {k: v for k, v in json.load(fh).items() if k != "version"}
         except (OSError, ValueError):
             known = {}
-    unique = asv_machine.Machine.get_unique_machine_name()
     if name is None:
-        if unique in known:
-            return known[unique].get("machine", unique)
-        if len(known) == 1:  # asv uses the only entry there is
-            return next(iter(known.values())).get("machine", unique)
-        name = unique
+        # the name every kbench command files this host's results under (as `kbench run` does), never asv's
+        # hostname-based default
+        from .suite import default_machine_name
+
+        name = os.environ.get("KBENCH_MACHINE") or default_machine_name()
     if name in known:
         return known[name].get("machine", name)
     info = asv_machine.Machine.get_defaults()
@@ -503,6 +511,7 @@ class ReleaseCheck:
     show_stderr: bool = False
     env_dir: Optional[Path] = None
     resolver: Resolver = dataclasses.field(default=lambda reqs, py: pypi.resolve(reqs, py))
+    run_id: str = dataclasses.field(default_factory=new_run_id)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, index: Optional[pypi.ReleaseIndex] = None) -> "ReleaseCheck":
@@ -540,11 +549,10 @@ class ReleaseCheck:
     def sides(self, conf: Dict[str, Any]) -> List[SideSpec]:
         out = [side_requirements("baseline", self.baseline, conf, self.python, self.resolver),
                side_requirements("candidate", self.candidate, conf, self.python, self.resolver)]
-        if out[0].requirements == out[1].requirements and out[0].env == out[1].env:
-            # an A/A check: two asv environments with identical requirements would be one and the same, so tag
-            # them with a variable that does not affect the build (they share the installed environment)
-            for i, s in enumerate(out):
-                s.env_nobuild = dict(s.env_nobuild, **{SIDE_ENV_VAR: str(i + 1)})
+        # tagged with a variable that does not affect the build (an A/A check's two sides share one installed
+        # environment), so that these results are files of their own; see SIDE_ENV_VAR
+        for s in out:
+            s.env_nobuild = dict(s.env_nobuild, **{SIDE_ENV_VAR: f"{self.run_id}-{s.role}"})
         return out
 
     def asv_run_args(self, config_file: Path, commit: str, machine: str) -> List[str]:
