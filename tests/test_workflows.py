@@ -1,4 +1,4 @@
-"""The GitHub Actions workflows keep to our hardening rules, and actionlint finds nothing in them.
+"""The GitHub Actions workflows keep to our hardening rules, and actionlint and zizmor find nothing in them.
 
 Rules (see docs/workflows.md): least-privilege token, timeouts and concurrency everywhere,
 no stored credentials where nothing is pushed, no workflow that a pull request can start asks for
