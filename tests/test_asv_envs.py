@@ -177,6 +177,12 @@ def test_environment_holds_the_numba_its_name_says(built, reqs):
     assert data["results"]["bench_versions.track_llvmlite_version"][0] == [_code(reqs["llvmlite"])]
 
 
+def _key_packages():
+    from kbench import machine
+
+    return machine.package_versions()
+
+
 def test_kbench_run_existing_mode_never_overwrites(tmp_path):
     """``kbench run`` (existing-environment mode) in a scratch clone: a fixed machine name, results filed at
     HEAD under the interpreter-path environment, an environment record, and a second run that changes
@@ -208,12 +214,20 @@ def test_kbench_run_existing_mode_never_overwrites(tmp_path):
 
     folder = repo / "results" / "e2e"
     assert (folder / "machine.json").is_file()
-    env_name = suite.existing_env_name(sys.executable)
-    assert env_name.startswith("existing-py_")
+    import numba
+
+    py = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    env_name, reqs = suite.canonical_existing_env({"python": {"version": py},
+                                                    "packages": json.loads(json.dumps(_key_packages()))})
+    # filed under the Python and package versions, not the interpreter's path (the same in every clone folder)
+    assert env_name.startswith(f"existing-py{py}-") and f"numba{numba.__version__}" in env_name
+    assert str(tmp_path).replace("/", "_") not in env_name and "_" not in env_name.split("-")[1]
     result_file = folder / f"{head[:8]}-{env_name}.json"
     assert result_file.is_file(), sorted(p.name for p in folder.iterdir())
+    stored = json.loads(result_file.read_text())
+    assert stored["env_name"] == env_name and stored["python"] == py and stored["requirements"] == reqs
+    assert not any(p.name.startswith(f"{head[:8]}-existing-py_") for p in folder.iterdir())
     record = json.loads((folder / suite.record_filename(env_name)).read_text())
-    import numba
 
     assert record["packages"]["numba"] == numba.__version__
     assert record["asv_env_name"] == env_name and record["machine"] == "e2e"

@@ -119,6 +119,10 @@ def _asv(*args: str) -> List[str]:
     return [sys.executable, "-m", "asv", *args]
 
 
+def platform_python() -> str:
+    return f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
 def _call(cmd: List[str], cwd: str) -> int:
     print("$ " + " ".join(cmd), flush=True)
     try:
@@ -136,6 +140,84 @@ def existing_env_name(python: str = None) -> str:
 
     python = os.path.abspath(util.which(python or sys.executable))
     return environment.get_env_name("existing", python.replace(os.path.sep, "_"), {}, {})
+
+
+def canonical_existing_env(record: Dict[str, Any]) -> Tuple[str, Dict[str, str]]:
+    """The name under which existing-environment results are filed, and the requirements it stands for.
+
+    asv names an existing environment after its interpreter's path (``existing-py_<path>``), so the same
+    machine with the same packages would start a new series in every clone folder. kbench files them instead
+    under the Python version and the versions of the packages that change timings, written the way asv writes
+    matrix environments: ``existing-py3.11-llvmlite0.50.0-numba0.68.1-numpy2.4.6-scipy1.17.1``."""
+    from asv import environment
+
+    py = (record.get("python") or {}).get("version") or f"{sys.version_info[0]}.{sys.version_info[1]}"
+    py = ".".join(str(py).split(".")[:2])
+    packages = record.get("packages") or {}
+    reqs = {k: str(packages[k]) for k in _KEY_PACKAGES if packages.get(k)}
+    return environment.get_env_name("existing", py, reqs, {}), reqs
+
+
+def _results_path(results_dir: str, machine_name: str, commit: str, env_name: str) -> str:
+    if len(env_name) >= 128:
+        env_name = "env-" + hashlib.md5(env_name.encode("utf-8")).hexdigest()
+    return os.path.join(results_dir, machine_name, f"{commit[:8]}-{env_name}.json")
+
+
+def _write_json_atomic(path: str, data: Dict[str, Any]) -> None:
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, separators=(",", ":"))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def stage_existing_results(results_dir: str, machine_name: str, commit: str, canonical: str, asv_name: str,
+                           python: str) -> None:
+    """Before ``asv run``: give asv the results already filed under ``canonical`` under the name asv looks for
+    (so ``--skip-existing-successful`` sees them and asv adds to them). Refuses when both files exist: merging
+    two histories of one commit is not something to do silently."""
+    canon_path = _results_path(results_dir, machine_name, commit, canonical)
+    asv_path = _results_path(results_dir, machine_name, commit, asv_name)
+    if not os.path.isfile(canon_path):
+        return
+    if os.path.isfile(asv_path):
+        raise ValueError(f"both {canon_path} and {asv_path} exist (an interrupted run?); keep the one you want "
+                         "and move the other out of results/ before running again")
+    with open(canon_path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    data["env_name"] = asv_name
+    data["python"] = python
+    data.setdefault("params", {})["python"] = python
+    _write_json_atomic(asv_path, data)
+
+
+def adopt_existing_results(results_dir: str, machine_name: str, commit: str, asv_name: str, canonical: str,
+                           requirements: Dict[str, str], python_version: str) -> Optional[str]:
+    """After ``asv run``: file asv's path-named result file under ``canonical``, with the interpreter path
+    replaced by the Python version and the key package versions as requirements (as in a matrix file). An
+    unchanged file is left untouched. Returns the path written, or None when asv wrote nothing."""
+    asv_path = _results_path(results_dir, machine_name, commit, asv_name)
+    canon_path = _results_path(results_dir, machine_name, commit, canonical)
+    if not os.path.isfile(asv_path):
+        return None
+    with open(asv_path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    data["env_name"] = canonical
+    data["python"] = python_version
+    data["requirements"] = dict(requirements)
+    params = data.setdefault("params", {})
+    params["python"] = python_version
+    params.update(requirements)
+    old = None
+    if os.path.isfile(canon_path):
+        with open(canon_path, encoding="utf-8") as fh:
+            old = json.load(fh)
+    if old != data:
+        _write_json_atomic(canon_path, data)
+    os.remove(asv_path)
+    return canon_path
 
 
 def matrix_environments(config_path: str) -> List[Tuple[str, str]]:
@@ -375,10 +457,20 @@ def main(args: argparse.Namespace) -> int:
     # 2. the environments and what already exists for them
     if args.mode == "existing":
         try:
-            env_names = [(existing_env_name(sys.executable), sys.executable)]
-        except Exception as exc:  # asv could not resolve the interpreter: still run, record under "existing"
+            asv_existing_name = existing_env_name(sys.executable)
+        except Exception as exc:
             print(f"kbench run: could not work out asv's name for this interpreter ({exc})", file=sys.stderr)
-            env_names = [("existing", sys.executable)]
+            return 2
+        canonical, canonical_reqs = canonical_existing_env(local_record)
+        python_version = ".".join(str((local_record.get("python") or {}).get("version")
+                                      or platform_python()).split(".")[:2])
+        env_names = [(canonical, sys.executable)]
+        try:
+            stage_existing_results(results_dir, name, commit, canonical, asv_existing_name,
+                                   os.path.abspath(sys.executable))
+        except (OSError, ValueError) as exc:
+            print(f"kbench run: {exc}", file=sys.stderr)
+            return 2
     else:
         env_names = matrix_environments(config_path)
     existing = [env for env, _ in env_names if _result_exists(results_dir, name, commit, env)]
@@ -420,7 +512,12 @@ def main(args: argparse.Namespace) -> int:
                 return 2
 
     # 3. the benchmarks
-    run_rc = _call(cmd, cwd=root)
+    try:
+        run_rc = _call(cmd, cwd=root)
+    finally:
+        if args.mode == "existing":  # also after a failed or interrupted run: what asv saved is kept
+            adopt_existing_results(results_dir, name, commit, asv_existing_name, canonical, canonical_reqs,
+                                   python_version)
     if run_rc < 0:  # killed by a signal: report it the way a shell would
         run_rc = 128 - run_rc
     if run_rc != 0:
