@@ -195,7 +195,15 @@ def record_in_env(python: str, timeout: float = 600.0) -> Dict[str, Any]:
 
 
 def _comparable(record: Dict[str, Any]) -> Dict[str, Any]:
-    return {k: v for k, v in record.items() if k not in _VOLATILE_KEYS}
+    """The record without its volatile keys, with ``blas.libraries`` in a fixed order: threadpoolctl lists the
+    libraries in load order, which can change between two runs of the same environment, so two records are
+    compared by content, not by the order of that list."""
+    out = {k: v for k, v in record.items() if k not in _VOLATILE_KEYS}
+    blas = out.get("blas")
+    if isinstance(blas, dict) and isinstance(blas.get("libraries"), list):
+        libs = sorted(blas["libraries"], key=lambda lib: json.dumps(lib, sort_keys=True, default=str))
+        out["blas"] = dict(blas, libraries=libs)
+    return out
 
 
 def write_record(results_dir: str, machine_name: str, env_name: str, record: Dict[str, Any]) -> str:
