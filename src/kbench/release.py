@@ -25,6 +25,7 @@ import collections
 import dataclasses
 import datetime
 import json
+import math
 import os
 import re
 import subprocess
@@ -40,7 +41,7 @@ except ImportError:  # pragma: no cover - the bench extra brings packaging (asv 
     InvalidVersion = ValueError
     Version = None
 
-from . import compare, pypi
+from . import _io, _options, compare, pypi
 
 DEFAULT_ROUNDS = 4
 QUICK_ROUNDS = 2
@@ -59,13 +60,15 @@ class CheckError(RuntimeError):
 # ---------------------------------------------------------------------------------------------------------------
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by release-check and bisect."""
-    parser.add_argument("--factor", type=float, default=compare.DEFAULT_FACTOR,
+    parser.add_argument("--factor", type=_options.option_type("--factor", _options.factor),
+                        default=compare.DEFAULT_FACTOR,
                         help="ratio candidate/baseline above which a slowdown counts (default %(default)s)")
-    parser.add_argument("--alpha", type=float, default=compare.DEFAULT_ALPHA,
+    parser.add_argument("--alpha", type=_options.option_type("--alpha", _options.probability),
+                        default=compare.DEFAULT_ALPHA,
                         help="significance level of the Mann-Whitney U test (default %(default)s)")
     parser.add_argument("--python", metavar="VERSION",
                         help="Python version of both environments (default: the first in asv.conf.json)")
-    parser.add_argument("--rounds", type=int, metavar="N",
+    parser.add_argument("--rounds", type=_options.option_type("--rounds", _options.positive_int), metavar="N",
                         help=f"interleaved rounds per environment (default {DEFAULT_ROUNDS}, {QUICK_ROUNDS} "
                              f"with --quick)")
     parser.add_argument("--machine", metavar="NAME",
@@ -85,10 +88,13 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--baseline", metavar="VERSION",
+                        type=_options.option_type("--baseline", _options.version),
                         help="Numba release to compare against (default: the release before the candidate)")
     parser.add_argument("--candidate", metavar="VERSION",
+                        type=_options.option_type("--candidate", _options.version),
                         help="Numba release under test (default: the newest release on the package index)")
     parser.add_argument("--bench", metavar="REGEX", nargs="+", action="extend",
+                        type=_options.option_type("--bench", _options.regex),
                         help="only benchmarks matching one of these regular expressions (asv --bench)")
     parser.add_argument("--output", metavar="DIR",
                         help="where the reports go (default: <results dir>/release-checks)")
@@ -507,8 +513,10 @@ class ReleaseCheck:
         repo = find_repo_root()
         config_path = Path(args.config).resolve() if args.config else repo / "asv.conf.json"
         conf = load_asv_config(config_path)
-        if args.factor <= 1.0:
-            raise CheckError("--factor must be greater than 1")
+        if not (math.isfinite(args.factor) and args.factor > 1.0):
+            raise CheckError(f"--factor must be a finite number greater than 1, not {args.factor!r}")
+        if not (math.isfinite(args.alpha) and 0.0 < args.alpha < 1.0):
+            raise CheckError(f"--alpha must be between 0 and 1, not {args.alpha!r}")
         candidate, baseline = args.candidate, args.baseline
         if candidate is None or baseline is None:
             index = index or pypi.ReleaseIndex("numba")
@@ -525,7 +533,8 @@ class ReleaseCheck:
         results_dir = Path(args.results_dir).resolve() if args.results_dir else \
             (config_path.parent / conf.get("results_dir", "results")).resolve()
         output_dir = Path(args.output).resolve() if args.output else results_dir / "release-checks"
-        rounds = args.rounds if args.rounds else (QUICK_ROUNDS if args.quick else DEFAULT_ROUNDS)
+        # only a missing --rounds takes the default: --rounds 0 is refused, never silently replaced
+        rounds = args.rounds if args.rounds is not None else (QUICK_ROUNDS if args.quick else DEFAULT_ROUNDS)
         if rounds < 1:
             raise CheckError("--rounds must be at least 1")
         return cls(repo=repo, config_path=config_path, baseline=baseline, candidate=candidate,
@@ -583,7 +592,12 @@ class ReleaseCheck:
                 " (a benchmark failed or an environment could not be built)" if rc == 2 else ""))
 
         benchmarks_json = self.results_dir / "benchmarks.json"
-        infos = compare.read_asv_benchmarks(str(benchmarks_json)) if benchmarks_json.is_file() else {}
+        infos = {}
+        if benchmarks_json.is_file():
+            try:
+                infos = _io.read_asv_benchmarks(benchmarks_json)
+            except ValueError as exc:
+                problems.append(str(exc))
         selection = compare.select_combinations(infos, self.bench) if infos else None
         side_results = []
         for s, env_name, env_path in zip(sides, env_names, env_paths):
@@ -601,8 +615,12 @@ class ReleaseCheck:
                                 f"environment could not be built or nothing ran")
                 side = compare.SideResults(label=s.numba, benchmarks={}, measurements={}, env={})
             else:
-                side = compare.side_from_asv(str(path), benchmarks=infos or None, label=s.numba,
+                try:
+                    side = _io.side_from_asv(path, benchmarks=infos or None, label=s.numba,
                                              selection=selection, started_after=started_ms)
+                except ValueError as exc:
+                    problems.append(f"cannot read the results of the {s.role} (numba {s.numba}): {exc}")
+                    side = compare.SideResults(label=s.numba, benchmarks={}, measurements={}, env={})
             side.env.update(env_info)
             side.env.setdefault("env_name", env_name)
             side.env["results_file"] = str(path)
@@ -631,11 +649,9 @@ class ReleaseCheck:
         status = 2 if problems else (1 if regressions else 0)
         report = self._report(commit, machine, sides, side_results, rows, problems, status, wall)
         md = render_markdown(report)
-        self.output_dir.mkdir(parents=True, exist_ok=True)
         stem = f"release-check-{self.baseline}-vs-{self.candidate}"
-        (self.output_dir / f"{stem}.md").write_text(md, encoding="utf-8")
-        (self.output_dir / f"{stem}.json").write_text(json.dumps(json_safe(report), indent=2),
-                                                      encoding="utf-8")
+        _io.atomic_write_text(self.output_dir / f"{stem}.md", md)
+        _io.atomic_write_json(self.output_dir / f"{stem}.json", json_safe(report))
         print(md)
         print(f"kbench: report written to {self.output_dir / stem}.md and .json", file=sys.stderr)
         for p in problems:

@@ -144,7 +144,7 @@ def main(args: argparse.Namespace) -> int:
         return 2
     except SiteError as exc:
         print(f"kbench site: {exc}", file=sys.stderr)
-        return 1
+        return 2
     root = landing.parent.parent
     print(f"kbench site: asv's pages in {root}, the kernel views in {landing.parent}")
     print(f"    open {root / 'index.html'} through a web server, e.g. python -m http.server -d {root}")
