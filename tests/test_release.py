@@ -456,3 +456,17 @@ def test_two_releases_end_to_end(tmp_path):
         assert r["status"] not in (compare.FAILED, compare.MISSING)
         assert r["test"] == "mann-whitney-u" and r["p_value"] is not None
         assert r["baseline"]["n"] >= 15 and r["candidate"]["n"] >= 15
+
+
+def test_a_report_rewrite_cut_off_by_a_full_disk_keeps_the_previous_report(tmp_path, monkeypatch, capsys):
+    from _diskfull import disk_full
+
+    status, report, md, _ = run_fake(tmp_path, monkeypatch, capsys, [r"time_regressed$"])
+    out = tmp_path / "out"
+    before = {p.name: p.read_text() for p in out.iterdir()}
+    check = make_check(tmp_path, "0.67.0", "0.68.1", bench=[r"time_regressed$"])
+    fake_asv(monkeypatch, check, {"baseline": SYN / "baseline.json", "candidate": SYN / "candidate.json"})
+    with disk_full(monkeypatch, out, budget=200), pytest.raises(OSError):
+        check.run()
+    assert {p.name: p.read_text() for p in out.iterdir()} == before
+    assert json.loads(before["release-check-0.67.0-vs-0.68.1.json"])["exit_status"] == status == 1

@@ -13,6 +13,9 @@ Results are never deleted or overwritten: when this machine already has results 
 environment, asv is told to skip the benchmarks that already have a successful result there
 (``--skip-existing-successful``). ``--quick`` runs (one sample, no warm-up: smoke tests, not measurements)
 are recorded under their own machine name, ``<machine>-quick``, so they never mix with real timings.
+
+Exit status: 0 when asv ran and the site was built, 2 otherwise (never 1). Ctrl-C lets asv stop on its own
+(it keeps the results it saved), records the environments of those results and skips the site.
 """
 from __future__ import annotations
 
@@ -26,6 +29,8 @@ import re
 import subprocess
 import sys
 from typing import Any, Dict, List, Optional, Tuple
+
+from . import _io
 
 CONFIG_NAME = "asv.conf.json"
 QUICK_SUFFIX = "-quick"
@@ -119,13 +124,33 @@ def _asv(*args: str) -> List[str]:
     return [sys.executable, "-m", "asv", *args]
 
 
+INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl-C
+
+
 def _call(cmd: List[str], cwd: str) -> int:
+    """Run ``cmd`` and return its exit status (127: it could not start).
+
+    On Ctrl-C the child, which got the same SIGINT, is left to finish on its own (asv then stops after saving
+    the results it has), rather than being killed halfway through writing a result file; a second Ctrl-C
+    kills it. Returns :data:`INTERRUPTED` then.
+    """
     print("$ " + " ".join(cmd), flush=True)
     try:
-        return subprocess.call(cmd, cwd=cwd)
+        proc = subprocess.Popen(cmd, cwd=cwd)
     except OSError as exc:
         print(f"kbench run: could not start {cmd[0]}: {exc}", file=sys.stderr)
         return 127
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        print("kbench run: interrupted; waiting for asv to stop (Ctrl-C again to kill it)", file=sys.stderr,
+              flush=True)
+        try:
+            proc.wait()
+        except KeyboardInterrupt:
+            proc.kill()
+            proc.wait()
+        return INTERRUPTED
 
 
 def existing_env_name(python: str = None) -> str:
@@ -228,18 +253,15 @@ def write_record(results_dir: str, machine_name: str, env_name: str, record: Dic
         if old is not None and _comparable(old) == _comparable(record):
             return f"{path} (unchanged)"
         history = path[: -len(".json")] + ".history.jsonl"
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8", errors="replace") as fh:
             previous_text = fh.read()
-        with open(history, "a", encoding="utf-8") as fh:
-            if old is not None:
-                fh.write(json.dumps(old, sort_keys=True) + "\n")
-            else:  # not JSON: keep it verbatim
-                fh.write(json.dumps({"unparsed_previous_record": previous_text}) + "\n")
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(record, fh, indent=2, sort_keys=True)
-        fh.write("\n")
-    os.replace(tmp, path)
+        if old is not None:
+            line = json.dumps(old, sort_keys=True)
+        else:  # not JSON: keep it verbatim
+            line = json.dumps({"unparsed_previous_record": previous_text})
+        _io.atomic_append_line(history, line)
+    # both writes are atomic: an interrupted one leaves the history and the record as they were
+    _io.atomic_write_json(path, record, sort_keys=True)
     return f"{path} ({status})"
 
 
@@ -417,7 +439,10 @@ def main(args: argparse.Namespace) -> int:
     run_rc = _call(cmd, cwd=root)
     if run_rc < 0:  # killed by a signal: report it the way a shell would
         run_rc = 128 - run_rc
-    if run_rc != 0:
+    if run_rc == INTERRUPTED:
+        print("kbench run: interrupted; recording the environments of the results asv saved, no site",
+              file=sys.stderr)
+    elif run_rc != 0:
         print(f"kbench run: asv run exited with {run_rc}", file=sys.stderr)
 
     # 4. one environment record per environment that has results at this commit
@@ -438,7 +463,7 @@ def main(args: argparse.Namespace) -> int:
 
     # 5. the site
     site_rc = 0
-    if not args.no_site:
+    if not args.no_site and run_rc != INTERRUPTED:
         site_rc = build_site(config_path, html_dir)
         if site_rc == 0:
             rel = os.path.relpath(html_dir, os.getcwd())
@@ -447,4 +472,4 @@ def main(args: argparse.Namespace) -> int:
                   f"    or: asv preview --config {os.path.relpath(config_path, os.getcwd())}")
         else:
             print(f"kbench run: building the site failed ({site_rc})", file=sys.stderr)
-    return run_rc or site_rc
+    return 2 if (run_rc or site_rc) else 0  # a broken run exits 2, never 1 (whatever asv's status was)

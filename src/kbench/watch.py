@@ -33,14 +33,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import re
 import subprocess
 import sys
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
+
+from . import _io
 
 PACKAGE = "numba"
 DEFAULT_STATE = Path("results") / "release-checks" / "checked.json"
@@ -204,17 +204,8 @@ def load_state(path: Path) -> dict:
 
 
 def save_state(path: Path, state: dict) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(state, fh, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the state file atomically (:func:`kbench._io.atomic_write_json`): never half-written."""
+    _io.atomic_write_json(path, state)
 
 
 def checked_versions(state: dict) -> list[str]:
