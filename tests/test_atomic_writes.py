@@ -99,3 +99,16 @@ def test_ctrl_c_lets_asv_finish_saving_instead_of_killing_it(monkeypatch, capsys
     (proc,) = _FakeAsv.instances
     assert not proc.killed and proc.waits == 2
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_kbench_run_names_a_damaged_result_file_and_leaves_it(tmp_path):
+    commit = "0123456789abcdef"
+    folder = tmp_path / "m"
+    folder.mkdir()
+    good = folder / f"{commit[:8]}-good.json"
+    good.write_text(json.dumps({"version": 2, "result_columns": ["result"], "results": {}}))
+    cut = folder / f"{commit[:8]}-cut.json"
+    cut.write_text('{"version": 2, "result_columns": ["res')
+    problems = suite.damaged_results(str(tmp_path), "m", commit, ["good", "cut", "absent"])
+    assert len(problems) == 1 and str(cut) in problems[0] and "not valid JSON" in problems[0]
+    assert cut.read_text() == '{"version": 2, "result_columns": ["res'

@@ -182,10 +182,29 @@ def matrix_environments(config_path: str) -> List[Tuple[str, str]]:
         os.chdir(previous)
 
 
-def _result_exists(results_dir: str, machine_name: str, commit: str, env_name: str) -> bool:
+def _result_path(results_dir: str, machine_name: str, commit: str, env_name: str) -> str:
     if len(env_name) >= 128:
         env_name = "env-" + hashlib.md5(env_name.encode("utf-8")).hexdigest()
-    return os.path.isfile(os.path.join(results_dir, machine_name, f"{commit[:8]}-{env_name}.json"))
+    return os.path.join(results_dir, machine_name, f"{commit[:8]}-{env_name}.json")
+
+
+def _result_exists(results_dir: str, machine_name: str, commit: str, env_name: str) -> bool:
+    return os.path.isfile(_result_path(results_dir, machine_name, commit, env_name))
+
+
+def damaged_results(results_dir: str, machine_name: str, commit: str, env_names: List[str]) -> List[str]:
+    """One line per existing asv result file of these environments at ``commit`` that cannot be read (cut off
+    by an interrupted write, say). asv would stop on such a file with a traceback of its own; kbench run
+    names it and leaves it as it is."""
+    problems = []
+    for env_name in env_names:
+        path = _result_path(results_dir, machine_name, commit, env_name)
+        if os.path.isfile(path):
+            try:
+                _io.load_asv_results(path)
+            except ValueError as exc:
+                problems.append(str(exc))
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------- records
@@ -398,6 +417,13 @@ def main(args: argparse.Namespace) -> int:
     else:
         env_names = matrix_environments(config_path)
     existing = [env for env, _ in env_names if _result_exists(results_dir, name, commit, env)]
+    damaged = damaged_results(results_dir, name, commit, existing)
+    if damaged:
+        for line in damaged:
+            print(f"kbench run: {line}", file=sys.stderr)
+        print("kbench run: the damaged result file is left as it is; move it away (or restore it from git) and "
+              "run again", file=sys.stderr)
+        return 2
 
     cmd = _asv("run", "--config", config_path, "--machine", name)
     if args.mode == "existing":
@@ -420,11 +446,16 @@ def main(args: argparse.Namespace) -> int:
             # same interpreter path, same commit, other packages: new timings would land in the same result
             # file as the old ones, one environment name for two different environments. Refuse.
             old_record_path = os.path.join(results_dir, name, record_filename(env_names[0][0]))
-            try:
-                with open(old_record_path, encoding="utf-8") as fh:
-                    old_versions = _key_versions(json.load(fh))
-            except (OSError, ValueError):
-                old_versions = None
+            old_versions = None
+            if os.path.isfile(old_record_path):
+                try:
+                    old_record = _io.read_json(old_record_path, "environment record")
+                    if not isinstance(old_record, dict):
+                        raise ValueError(f"{old_record_path}: not an environment record (a JSON object)")
+                    old_versions = _key_versions(old_record)
+                except ValueError as exc:
+                    print(f"kbench run: {exc}; the packages of the earlier results cannot be compared (the "
+                          f"record is kept in the .history.jsonl file when it is replaced)", file=sys.stderr)
             new_versions = _key_versions(local_record)
             if old_versions and old_versions != new_versions:
                 changed = ", ".join(f"{k} {old_versions.get(k)} -> {new_versions.get(k)}"
