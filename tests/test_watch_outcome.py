@@ -139,3 +139,14 @@ def test_the_watch_entry_point_exits_2_on_a_crash(tmp_path):
                          env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"})
     assert out.returncode == 2, out.stderr
     assert "kbench.watch next: error: IsADirectoryError" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_broken_recheck_of_a_completed_version_is_not_promised_a_retry(tmp_path, capsys):
+    state = tmp_path / "checked.json"
+    _mark(capsys, state, "0.62.0", "no-regression")
+    err = _mark(capsys, state, "0.62.0", "broken")  # checked again by hand, and it broke
+    assert "no more automatic attempts" in err
+    assert _next(tmp_path, capsys, state) == "0.61.0"
+    watch.main(["issue-body", "0.62.0", "--state", str(state), "--outcome", "broken"])
+    body = capsys.readouterr().out
+    assert "does not check it again automatically" in body and "will check" not in body

@@ -238,6 +238,17 @@ def max_broken_attempts(state: dict) -> int:
     return int(state.get(MAX_ATTEMPTS_KEY, DEFAULT_MAX_BROKEN_ATTEMPTS))
 
 
+def completed_before(state: dict, version: str) -> bool:
+    """Whether a check of ``version`` that was not broken is recorded (then it is never offered again)."""
+    return any(same_version(str(entry["version"]), version) and entry.get("outcome") != "broken"
+               for entry in state.get("checked", []))
+
+
+def retry_status(state: dict, version: str) -> tuple[int, int, bool]:
+    """(broken checks of ``version``, the bound, whether a completed check exists), for the issue text."""
+    return broken_attempts(state, version), max_broken_attempts(state), completed_before(state, version)
+
+
 def broken_attempts(state: dict, version: str) -> int:
     """How many checks of ``version`` the state records as broken."""
     return sum(1 for entry in state.get("checked", [])
@@ -429,7 +440,7 @@ def render_issue_body(
     *,
     overall: str | None = None,
     run_url: str | None = None,
-    attempts: tuple[int, int] | None = None,
+    attempts: tuple[int, int, bool] | None = None,
     limit: int = BODY_LIMIT,
 ) -> str:
     """The issue text for ``version``.
@@ -437,8 +448,8 @@ def render_issue_body(
     ``reports`` maps a runner label to a report file (``None`` or a missing file: no report);
     ``outcomes`` maps the same labels to outcomes. Markdown reports (``.md``) go in as they are,
     anything else in a code block; each is cut so the body stays under ``limit`` characters.
-    ``attempts`` is (broken checks recorded for the version, the most the watcher makes): the issue then
-    says whether the watcher will check the version again.
+    ``attempts`` is :func:`retry_status` (broken checks recorded for the version, the most the watcher
+    makes, whether a check of it completed): the issue then says whether the watcher will check it again.
     """
     version = _clean_version(version)
     outcomes = {label: check_outcome(o) for label, o in (outcomes or {}).items()}
@@ -491,8 +502,11 @@ def render_issue_body(
     return text
 
 
-def _attempts_text(version: str, overall: str | None, broken: int, limit: int) -> str:
+def _attempts_text(version: str, overall: str | None, broken: int, limit: int, completed: bool = False) -> str:
     if overall == "broken":
+        if completed:
+            return (f"An earlier check of Numba {version} completed, so the watcher does not check it again "
+                    f"automatically; run the workflow by hand with version {version} to retry.")
         if broken < limit:
             left = limit - broken
             return (f"**Broken check {broken} of at most {limit}:** the watcher will check Numba {version} "
@@ -605,8 +619,9 @@ def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None
             note = ""
             if entry["outcome"] == "broken":
                 broken, limit = broken_attempts(state, entry["version"]), max_broken_attempts(state)
+                again = broken < limit and not completed_before(state, entry["version"])
                 note = f" (broken check {broken} of at most {limit}" + (
-                    "; it will be offered again)" if broken < limit else "; no more automatic attempts)")
+                    "; it will be offered again)" if again else "; no more automatic attempts)")
             print(f"{args.state}: {entry['version']} {entry['outcome']}{note}", file=sys.stderr)
             return 0
 
@@ -628,7 +643,7 @@ def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None
             attempts = None
             if args.state is not None:
                 state = load_state(args.state)
-                attempts = (broken_attempts(state, args.version), max_broken_attempts(state))
+                attempts = retry_status(state, args.version)
             sys.stdout.write(
                 render_issue_body(args.version, reports, runners, overall=overall, run_url=args.run_url,
                                   attempts=attempts)
