@@ -112,3 +112,44 @@ def test_kbench_run_names_a_damaged_result_file_and_leaves_it(tmp_path):
     problems = suite.damaged_results(str(tmp_path), "m", commit, ["good", "cut", "absent"])
     assert len(problems) == 1 and str(cut) in problems[0] and "not valid JSON" in problems[0]
     assert cut.read_text() == '{"version": 2, "result_columns": ["res'
+
+
+class _InterruptedOutput:
+    """asv's output as release-check reads it: Ctrl-C arrives after the first line; asv then says it stops."""
+
+    def __init__(self):
+        self.items = ["round 1 done\n", KeyboardInterrupt, "saving results\n", "stopped\n"]
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self.items:
+            raise StopIteration
+        item = self.items.pop(0)
+        if item is KeyboardInterrupt:
+            raise KeyboardInterrupt
+        return item
+
+
+class _FakeAsvPiped(_FakeAsv):
+    def __init__(self, cmd, **kwargs):
+        super().__init__(cmd, **kwargs)
+        self.stdout = _InterruptedOutput()
+
+    def wait(self, timeout=None):
+        self.waits += 1
+        return -2
+
+
+def test_release_check_lets_asv_stop_and_reads_its_last_output(monkeypatch, tmp_path, capsys):
+    """Ctrl-C during release-check's asv run: asv is not killed and its output is still read (a closed pipe
+    would kill it while saving); the run returns INTERRUPTED, so the check still writes a report (exit 2)."""
+    from kbench import release
+
+    _FakeAsv.instances.clear()
+    monkeypatch.setattr(release.subprocess, "Popen", _FakeAsvPiped)
+    rc, tail = release.run_asv(["run", "HEAD^!"], cwd=tmp_path)
+    (proc,) = _FakeAsv.instances
+    assert rc == release.INTERRUPTED and not proc.killed
+    assert tail[:3] == ["round 1 done", "saving results", "stopped"] and "interrupted" in tail[-1]

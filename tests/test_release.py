@@ -470,3 +470,10 @@ def test_a_report_rewrite_cut_off_by_a_full_disk_keeps_the_previous_report(tmp_p
         check.run()
     assert {p.name: p.read_text() for p in out.iterdir()} == before
     assert json.loads(before["release-check-0.67.0-vs-0.68.1.json"])["exit_status"] == status == 1
+
+
+def test_an_interrupted_check_still_reports_what_asv_saved(tmp_path, monkeypatch, capsys):
+    status, report, md, _ = run_fake(tmp_path, monkeypatch, capsys, [r"time_regressed$"], rc=release.INTERRUPTED)
+    assert status == 2 and report["exit_status"] == 2  # broken, never "regression"
+    assert any("interrupted (Ctrl-C)" in p for p in report["problems"])
+    assert report["summary"][compare.REGRESSION] == 1  # the finished results are in the report

@@ -191,6 +191,8 @@ class Bisector:
             config_file, _, _ = self._derived(version, Path(tmp))
             rc, tail = release.run_asv(["run", f"{self.commit}^!", "--config", str(config_file), "--machine",
                                         self.machine, "--bench", "just-discover"], cwd=self.check.repo)
+        if rc == release.INTERRUPTED:
+            raise KeyboardInterrupt
         infos_path = self.check.results_dir / "benchmarks.json"
         if rc != 0 or not infos_path.is_file():
             raise MeasureError("asv could not discover the benchmarks:\n    " + "\n    ".join(tail[-20:]))
@@ -217,6 +219,8 @@ class Bisector:
                 args.append("--show-stderr")
             started = (time.time() - 1.0) * 1000.0
             rc, tail = release.run_asv(args, cwd=c.repo)
+        if rc == release.INTERRUPTED:  # Ctrl-C: stop the bisection (kbench exits 2)
+            raise KeyboardInterrupt
         probe = release.probe_environment(env_path)
         if not release.same_version(probe.get("numba"), version):
             raise MeasureError(f"the environment for numba {version} imported {probe.get('numba')!r} "

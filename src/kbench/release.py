@@ -420,9 +420,16 @@ def asv_entry(argv: Optional[Sequence[str]] = None) -> int:
     return int(result or 0)
 
 
+INTERRUPTED = 130  # run_asv's status when Ctrl-C stopped asv, as a shell reports it
+
+
 def run_asv(asv_args: Sequence[str], cwd: Path, log_tail: int = 80) -> "tuple[int, List[str]]":
     """Run asv (through :func:`asv_entry`) in ``cwd``; its output goes to our stderr as it comes. Returns the
-    exit status and the last lines of output."""
+    exit status and the last lines of output.
+
+    On Ctrl-C, asv (which got the same SIGINT) is left to stop on its own while its output is still read, so
+    it is neither killed nor cut off by a closed pipe halfway through saving a result file; a second Ctrl-C
+    kills it. The status is then :data:`INTERRUPTED`."""
     cmd = [sys.executable, "-c", "import sys; from kbench.release import asv_entry; sys.exit(asv_entry())",
            *asv_args]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -431,10 +438,24 @@ def run_asv(asv_args: Sequence[str], cwd: Path, log_tail: int = 80) -> "tuple[in
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             bufsize=1)
     assert proc.stdout is not None
-    for line in proc.stdout:
-        sys.stderr.write(line)
-        tail.append(line.rstrip("\n"))
-    return proc.wait(), list(tail)
+    try:
+        for line in proc.stdout:
+            sys.stderr.write(line)
+            tail.append(line.rstrip("\n"))
+        return proc.wait(), list(tail)
+    except KeyboardInterrupt:
+        print("kbench: interrupted; letting asv stop and keep what it saved (Ctrl-C again to kill it)",
+              file=sys.stderr, flush=True)
+        try:
+            for line in proc.stdout:
+                sys.stderr.write(line)
+                tail.append(line.rstrip("\n"))
+            proc.wait()
+        except KeyboardInterrupt:
+            proc.kill()
+            proc.wait()
+        tail.append("interrupted (Ctrl-C)")
+        return INTERRUPTED, list(tail)
 
 
 PROBE = r"""
@@ -587,7 +608,9 @@ class ReleaseCheck:
             started_ms = (time.time() - 1.0) * 1000.0  # asv's started_at is a JS timestamp
             rc, tail = run_asv(self.asv_run_args(config_file, commit, machine), cwd=self.repo)
         wall = time.time() - t0
-        if rc != 0:
+        if rc == INTERRUPTED:
+            problems.append("interrupted (Ctrl-C): the report holds the results asv saved before it stopped")
+        elif rc != 0:
             problems.append(f"asv run exited with status {rc}" + (
                 " (a benchmark failed or an environment could not be built)" if rc == 2 else ""))
 
