@@ -2,7 +2,6 @@
 regression"); bad options are refused by argparse (exit 2) with a message naming the option and the value."""
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import shutil
