@@ -16,7 +16,8 @@ How it works (details in docs/release-check.md):
    them with :mod:`kbench.compare`; write a Markdown and a JSON report and print the Markdown.
 
 Exit status: 0 no regression, 1 at least one timing regression, 2 the run itself broke (an environment could not
-be built, a benchmark failed, nothing ran, an environment imported the wrong Numba).
+be built, a benchmark failed, nothing ran, an environment imported the wrong Numba, a result file is damaged,
+Ctrl-C) or an option was refused.
 """
 from __future__ import annotations
 

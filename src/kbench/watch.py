@@ -542,7 +542,8 @@ def build_parser() -> argparse.ArgumentParser:
     def state_option(p):
         p.add_argument("--state", type=Path, default=DEFAULT_STATE, help=f"state file (default {DEFAULT_STATE})")
 
-    p = sub.add_parser("next", help="print the newest release not yet checked (nothing if all are)")
+    p = sub.add_parser("next", help="print the newest release still to check: never checked, or only broken checks "
+                                    "and fewer than max_broken_attempts of them (nothing if none)")
     state_option(p)
     p.add_argument(
         "--pre",
