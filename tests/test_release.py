@@ -357,11 +357,36 @@ def test_nothing_ran_exits_2(tmp_path, monkeypatch, capsys):
     assert any("status 1" in p for p in report["problems"])
 
 
-def test_unknown_version_is_reported(tmp_path, monkeypatch):
+def test_unknown_version_is_reported(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(REPO)
     config = write_config(tmp_path)
-    assert release.main(parse(["release-check", "--config", str(config), "--baseline", "x.y",
-                               "--candidate", "0.68.1"])) == 2
+    with pytest.raises(SystemExit) as info:  # refused by the option parser, before anything runs
+        parse(["release-check", "--config", str(config), "--baseline", "x.y", "--candidate", "0.68.1"])
+    assert info.value.code == 2 and "--baseline 'x.y': not a version number" in capsys.readouterr().err
+
+
+def test_damaged_result_file_makes_a_broken_report(tmp_path, monkeypatch, capsys):
+    """A result file cut off midway (asv interrupted while writing it) is a broken run with a report naming
+    the file, not a traceback and never a regression."""
+    check = make_check(tmp_path, "0.67.0", "0.68.1", bench=[r"time_regressed$"])
+    fake_asv(monkeypatch, check, {"baseline": SYN / "baseline.json", "candidate": SYN / "candidate.json"})
+    fake_run = release.run_asv
+
+    def run_and_cut(args, cwd, log_tail=80):
+        rc, tail = fake_run(args, cwd, log_tail)
+        for path in (check.results_dir / "fixture").glob("*.json"):
+            if "0.68.1" in path.name:
+                text = path.read_text()
+                path.write_text(text[: len(text) // 3])
+        return rc, tail
+
+    monkeypatch.setattr(release, "run_asv", run_and_cut)
+    assert check.run() == 2
+    report = json.loads((tmp_path / "out" / "release-check-0.67.0-vs-0.68.1.json").read_text())
+    assert report["exit_status"] == 2
+    damaged = [p for p in report["problems"] if "cannot read the results of the candidate" in p]
+    assert damaged and "not valid JSON" in damaged[0] and "0.68.1" in damaged[0]
+    assert "cannot read the results of the candidate" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -461,3 +486,24 @@ def test_two_releases_end_to_end(tmp_path):
         assert r["status"] not in (compare.FAILED, compare.MISSING)
         assert r["test"] == "mann-whitney-u" and r["p_value"] is not None
         assert r["baseline"]["n"] >= 15 and r["candidate"]["n"] >= 15
+
+
+def test_a_report_rewrite_cut_off_by_a_full_disk_keeps_the_previous_report(tmp_path, monkeypatch, capsys):
+    from _diskfull import disk_full
+
+    status, report, md, _ = run_fake(tmp_path, monkeypatch, capsys, [r"time_regressed$"])
+    out = tmp_path / "out"
+    before = {p.name: p.read_text() for p in out.iterdir()}
+    check = make_check(tmp_path, "0.67.0", "0.68.1", bench=[r"time_regressed$"])
+    fake_asv(monkeypatch, check, {"baseline": SYN / "baseline.json", "candidate": SYN / "candidate.json"})
+    with disk_full(monkeypatch, out, budget=200), pytest.raises(OSError):
+        check.run()
+    assert {p.name: p.read_text() for p in out.iterdir()} == before
+    assert json.loads(before["release-check-0.67.0-vs-0.68.1.json"])["exit_status"] == status == 1
+
+
+def test_an_interrupted_check_still_reports_what_asv_saved(tmp_path, monkeypatch, capsys):
+    status, report, md, _ = run_fake(tmp_path, monkeypatch, capsys, [r"time_regressed$"], rc=release.INTERRUPTED)
+    assert status == 2 and report["exit_status"] == 2  # broken, never "regression"
+    assert any("interrupted (Ctrl-C)" in p for p in report["problems"])
+    assert report["summary"][compare.REGRESSION] == 1  # the finished results are in the report

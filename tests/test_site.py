@@ -445,6 +445,11 @@ def test_publish_failure_still_writes_views(built, tmp_path):
         site.build(tmp_path / "html", results, built["config"])
     landing = tmp_path / "html" / "kbench" / "index.html"
     assert landing.is_file() and "asv publish failed" in landing.read_text()
+    from kbench import cli
+
+    # a site that could not be built is a broken run: exit 2 (1 is "regression" to the release watcher)
+    assert cli.main(["site", "--config", str(built["config"]), "--results-dir", str(results), "--html-dir",
+                     str(tmp_path / "html2")]) == 2
 
 
 @pytest.mark.slow

@@ -30,7 +30,7 @@ try:
 except ImportError:  # pragma: no cover - main() reports it through release.require_asv
     Version = None
 
-from . import compare, pypi, release
+from . import _io, _options, compare, pypi, release
 
 M = TypeVar("M")
 
@@ -110,8 +110,10 @@ def bisect_releases(releases: Sequence[str], measure: Callable[[str], M], is_slo
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bench", required=True, metavar="NAME",
                         help="full benchmark name, e.g. sumsq.SumSquares.time_kernel")
-    parser.add_argument("--good", required=True, metavar="VERSION", help="a Numba release that was fast")
-    parser.add_argument("--bad", required=True, metavar="VERSION", help="a later Numba release that is slow")
+    parser.add_argument("--good", required=True, metavar="VERSION",
+                        type=_options.option_type("--good", _options.version), help="a Numba release that was fast")
+    parser.add_argument("--bad", required=True, metavar="VERSION",
+                        type=_options.option_type("--bad", _options.version), help="a later Numba release that is slow")
     parser.add_argument("--params", nargs="+", action="extend", metavar="NAME=VALUE",
                         help="restrict a parameterised benchmark, e.g. size=100000 target=jit; parameters not "
                              "given take every value")
@@ -190,10 +192,12 @@ class Bisector:
             config_file, _, _ = self._derived(version, Path(tmp))
             rc, tail = release.run_asv(["run", f"{self.commit}^!", "--config", str(config_file), "--machine",
                                         self.machine, "--bench", "just-discover"], cwd=self.check.repo)
+        if rc == release.INTERRUPTED:
+            raise KeyboardInterrupt
         infos_path = self.check.results_dir / "benchmarks.json"
         if rc != 0 or not infos_path.is_file():
             raise MeasureError("asv could not discover the benchmarks:\n    " + "\n    ".join(tail[-20:]))
-        infos = compare.read_asv_benchmarks(str(infos_path))
+        infos = _io.read_asv_benchmarks(infos_path)
         if self.bench not in infos:
             close = [n for n in infos if self.bench.split(".")[-1] in n][:8]
             raise MeasureError(f"no benchmark named {self.bench}" + (f"; similar: {', '.join(close)}" if close
@@ -216,6 +220,8 @@ class Bisector:
                 args.append("--show-stderr")
             started = (time.time() - 1.0) * 1000.0
             rc, tail = release.run_asv(args, cwd=c.repo)
+        if rc == release.INTERRUPTED:  # Ctrl-C: stop the bisection (kbench exits 2)
+            raise KeyboardInterrupt
         probe = release.probe_environment(env_path)
         if not release.same_version(probe.get("numba"), version):
             raise MeasureError(f"the environment for numba {version} imported {probe.get('numba')!r} "
@@ -225,7 +231,7 @@ class Bisector:
             raise MeasureError(f"no results for numba {version} (asv exit status {rc}):\n    "
                                + "\n    ".join(tail[-20:]))
         selection = {self.bench: self.combos}
-        side = compare.side_from_asv(str(path), benchmarks={self.bench: self.info} if self.info else None,
+        side = _io.side_from_asv(path, benchmarks={self.bench: self.info} if self.info else None,
                                      label=version, selection=selection, started_after=started,
                                      env={"imported": probe, "env_name": env_name})
         values = [m for m in side.measurements.values()]
@@ -272,10 +278,9 @@ def _main(args: argparse.Namespace, index: Optional[pypi.ReleaseIndex] = None) -
                              log=lambda msg: print(f"kbench bisect: {msg}", file=sys.stderr))
     report = bisect_report(result, bis, time.time() - t0)
     md = render_bisect_markdown(report)
-    out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"bisect-{re.sub(r'[^A-Za-z0-9_.-]+', '_', args.bench)}-{good}-to-{bad}"
-    (out_dir / f"{stem}.md").write_text(md, encoding="utf-8")
-    (out_dir / f"{stem}.json").write_text(json.dumps(release.json_safe(report), indent=2), encoding="utf-8")
+    _io.atomic_write_text(out_dir / f"{stem}.md", md)
+    _io.atomic_write_json(out_dir / f"{stem}.json", release.json_safe(report))
     print(md)
     print(f"kbench: report written to {out_dir / stem}.md and .json", file=sys.stderr)
     return 0 if result.first_bad else 1

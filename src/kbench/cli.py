@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
 
 # name -> (module, one-line help)
 COMMANDS = {
@@ -22,6 +24,7 @@ COMMANDS = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kbench", description="Numba kernel benchmark suite tooling")
+    parser.add_argument("--debug", action="store_true", help="show the traceback when a command crashes")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, (module, help_text) in COMMANDS.items():
@@ -36,12 +39,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+DEBUG_ENV = "KBENCH_DEBUG"  # set (to anything but "" or "0") to see the traceback of a crash
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    if getattr(args, "_missing", False):
-        print(f"kbench {args.command}: not available in this installation", file=sys.stderr)
+    """Run one subcommand and return its exit status. A command that breaks exits 2, never 1 (1 means "found a
+    regression" to the release watcher): an uncaught exception or Ctrl-C prints one line naming the command
+    and the error (the traceback too with ``--debug`` or KBENCH_DEBUG=1) and returns 2. Bad options exit 2
+    through argparse."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    name = "kbench"
+    debug = "--debug" in argv or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    try:
+        args = build_parser().parse_args(argv)
+        name, debug = f"kbench {args.command}", debug or args.debug
+        if getattr(args, "_missing", False):
+            print(f"{name}: not available in this installation", file=sys.stderr)
+            return 2
+        return int(importlib.import_module(args._module).main(args) or 0)
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
         return 2
-    return int(importlib.import_module(args._module).main(args) or 0)
+    except Exception as exc:  # noqa: BLE001 - every crash is a broken run, whatever raised it
+        print(f"{name}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if debug:
+            traceback.print_exc()
+        else:
+            print(f"{name}: (run with --debug or {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -329,6 +329,12 @@ def _blas_env_threads(name: str) -> Tuple[Optional[int], str]:
     return None, "not set in the environment: the library default (one thread per core, up to its build maximum)"
 
 
+def library_sort_key(lib: Dict[str, Any]) -> Tuple[str, ...]:
+    """A fixed order for the BLAS/OpenMP libraries of a record, whatever order they were loaded in."""
+    return tuple(str(lib.get(k) or "") for k in ("user_api", "internal_api", "filepath", "user", "name",
+                                                 "version"))
+
+
 def blas_info() -> Dict[str, Any]:
     """Which BLAS NumPy (and SciPy) use, and how many threads it runs. threadpoolctl when installed
     (it asks the loaded libraries themselves), else NumPy's build configuration and the env variables."""
@@ -346,9 +352,11 @@ def blas_info() -> Dict[str, Any]:
         try:
             pools = threadpoolctl.threadpool_info()
             keep = ("user_api", "internal_api", "version", "num_threads", "threading_layer", "architecture", "filepath")
-            libs = [{k: p.get(k) for k in keep} for p in pools]
+            # threadpoolctl lists libraries in load order, which differs between runs of the same environment
+            # (SciPy's OpenBLAS and libgomp can come either way round): sort them so the record does not
+            libs = sorted(({k: p.get(k) for k in keep} for p in pools), key=library_sort_key)
             blas = [p for p in libs if p.get("user_api") == "blas"]
-            # NumPy's own copy first (its path holds "numpy"), else whichever BLAS is loaded
+            # NumPy's own copy (its path holds "numpy"), else the first BLAS in the sorted list
             main = next((p for p in blas if "numpy" in (p.get("filepath") or "").lower()), None) or (
                 blas[0] if blas else None
             )

@@ -14,20 +14,23 @@ import statistics
 import sys
 from collections import defaultdict
 
-from . import compare
+from . import _io, _options, compare
 
 
 def configure(parser):
     parser.add_argument("first", help="asv results file of the first run")
     parser.add_argument("second", help="asv results file of the second run (same commit and packages)")
-    parser.add_argument("--factor", type=float, default=compare.DEFAULT_FACTOR,
+    parser.add_argument("--factor", type=_options.option_type("--factor", _options.factor),
+                        default=compare.DEFAULT_FACTOR,
                         help="ratio beyond which a significant change would be flagged (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
 
 
 def measure_noise(first_path, second_path, factor=compare.DEFAULT_FACTOR):
-    a = compare.side_from_asv(first_path, label="first")
-    b = compare.side_from_asv(second_path, label="second")
+    """Deviation per benchmark class between two asv result files. Raises ValueError naming the file when one
+    is missing, a folder, or not a readable asv result file."""
+    a = _io.side_from_asv(first_path, label="first")
+    b = _io.side_from_asv(second_path, label="second")
     rows = compare.compare_sides(a, b, factor=factor)
     by_class = defaultdict(list)
     flagged = defaultdict(int)
@@ -59,7 +62,11 @@ def to_markdown(table, factor):
 
 
 def main(args) -> int:
-    table = measure_noise(args.first, args.second, args.factor)
+    try:
+        table = measure_noise(args.first, args.second, args.factor)
+    except ValueError as exc:
+        print(f"kbench noise: {exc}", file=sys.stderr)
+        return 2
     if not table:
         print("kbench noise: no time_ benchmark measured in both files", file=sys.stderr)
         return 2

@@ -16,7 +16,8 @@ How it works (details in docs/release-check.md):
    them with :mod:`kbench.compare`; write a Markdown and a JSON report and print the Markdown.
 
 Exit status: 0 no regression, 1 at least one timing regression, 2 the run itself broke (an environment could not
-be built, a benchmark failed, nothing ran, an environment imported the wrong Numba).
+be built, a benchmark failed, nothing ran, an environment imported the wrong Numba, a result file is damaged,
+Ctrl-C) or an option was refused.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import collections
 import dataclasses
 import datetime
 import json
+import math
 import os
 import re
 import subprocess
@@ -40,7 +42,7 @@ except ImportError:  # pragma: no cover - the bench extra brings packaging (asv 
     InvalidVersion = ValueError
     Version = None
 
-from . import compare, pypi
+from . import _io, _options, compare, pypi
 
 DEFAULT_ROUNDS = 4
 QUICK_ROUNDS = 2
@@ -68,13 +70,15 @@ class CheckError(RuntimeError):
 # ---------------------------------------------------------------------------------------------------------------
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by release-check and bisect."""
-    parser.add_argument("--factor", type=float, default=compare.DEFAULT_FACTOR,
+    parser.add_argument("--factor", type=_options.option_type("--factor", _options.factor),
+                        default=compare.DEFAULT_FACTOR,
                         help="ratio candidate/baseline above which a slowdown counts (default %(default)s)")
-    parser.add_argument("--alpha", type=float, default=compare.DEFAULT_ALPHA,
+    parser.add_argument("--alpha", type=_options.option_type("--alpha", _options.probability),
+                        default=compare.DEFAULT_ALPHA,
                         help="significance level of the Mann-Whitney U test (default %(default)s)")
     parser.add_argument("--python", metavar="VERSION",
                         help="Python version of both environments (default: the first in asv.conf.json)")
-    parser.add_argument("--rounds", type=int, metavar="N",
+    parser.add_argument("--rounds", type=_options.option_type("--rounds", _options.positive_int), metavar="N",
                         help=f"interleaved rounds per environment (default {DEFAULT_ROUNDS}, {QUICK_ROUNDS} "
                              f"with --quick)")
     parser.add_argument("--machine", metavar="NAME",
@@ -94,10 +98,13 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--baseline", metavar="VERSION",
+                        type=_options.option_type("--baseline", _options.version),
                         help="Numba release to compare against (default: the release before the candidate)")
     parser.add_argument("--candidate", metavar="VERSION",
+                        type=_options.option_type("--candidate", _options.version),
                         help="Numba release under test (default: the newest release on the package index)")
     parser.add_argument("--bench", metavar="REGEX", nargs="+", action="extend",
+                        type=_options.option_type("--bench", _options.regex),
                         help="only benchmarks matching one of these regular expressions (asv --bench)")
     parser.add_argument("--output", metavar="DIR",
                         help="where the reports go (default: <results dir>/release-checks)")
@@ -422,9 +429,16 @@ def asv_entry(argv: Optional[Sequence[str]] = None) -> int:
     return int(result or 0)
 
 
+INTERRUPTED = 130  # run_asv's status when Ctrl-C stopped asv, as a shell reports it
+
+
 def run_asv(asv_args: Sequence[str], cwd: Path, log_tail: int = 80) -> "tuple[int, List[str]]":
     """Run asv (through :func:`asv_entry`) in ``cwd``; its output goes to our stderr as it comes. Returns the
-    exit status and the last lines of output."""
+    exit status and the last lines of output.
+
+    On Ctrl-C, asv (which got the same SIGINT) is left to stop on its own while its output is still read, so
+    it is neither killed nor cut off by a closed pipe halfway through saving a result file; a second Ctrl-C
+    kills it. The status is then :data:`INTERRUPTED`."""
     cmd = [sys.executable, "-c", "import sys; from kbench.release import asv_entry; sys.exit(asv_entry())",
            *asv_args]
     from .harness import asv_subprocess_env
@@ -435,10 +449,24 @@ def run_asv(asv_args: Sequence[str], cwd: Path, log_tail: int = 80) -> "tuple[in
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             bufsize=1)
     assert proc.stdout is not None
-    for line in proc.stdout:
-        sys.stderr.write(line)
-        tail.append(line.rstrip("\n"))
-    return proc.wait(), list(tail)
+    try:
+        for line in proc.stdout:
+            sys.stderr.write(line)
+            tail.append(line.rstrip("\n"))
+        return proc.wait(), list(tail)
+    except KeyboardInterrupt:
+        print("kbench: interrupted; letting asv stop and keep what it saved (Ctrl-C again to kill it)",
+              file=sys.stderr, flush=True)
+        try:
+            for line in proc.stdout:
+                sys.stderr.write(line)
+                tail.append(line.rstrip("\n"))
+            proc.wait()
+        except KeyboardInterrupt:
+            proc.kill()
+            proc.wait()
+        tail.append("interrupted (Ctrl-C)")
+        return INTERRUPTED, list(tail)
 
 
 PROBE = r"""
@@ -518,8 +546,10 @@ class ReleaseCheck:
         repo = find_repo_root()
         config_path = Path(args.config).resolve() if args.config else repo / "asv.conf.json"
         conf = load_asv_config(config_path)
-        if args.factor <= 1.0:
-            raise CheckError("--factor must be greater than 1")
+        if not (math.isfinite(args.factor) and args.factor > 1.0):
+            raise CheckError(f"--factor must be a finite number greater than 1, not {args.factor!r}")
+        if not (math.isfinite(args.alpha) and 0.0 < args.alpha < 1.0):
+            raise CheckError(f"--alpha must be between 0 and 1, not {args.alpha!r}")
         candidate, baseline = args.candidate, args.baseline
         if candidate is None or baseline is None:
             index = index or pypi.ReleaseIndex("numba")
@@ -536,7 +566,8 @@ class ReleaseCheck:
         results_dir = Path(args.results_dir).resolve() if args.results_dir else \
             (config_path.parent / conf.get("results_dir", "results")).resolve()
         output_dir = Path(args.output).resolve() if args.output else results_dir / "release-checks"
-        rounds = args.rounds if args.rounds else (QUICK_ROUNDS if args.quick else DEFAULT_ROUNDS)
+        # only a missing --rounds takes the default: --rounds 0 is refused, never silently replaced
+        rounds = args.rounds if args.rounds is not None else (QUICK_ROUNDS if args.quick else DEFAULT_ROUNDS)
         if rounds < 1:
             raise CheckError("--rounds must be at least 1")
         return cls(repo=repo, config_path=config_path, baseline=baseline, candidate=candidate,
@@ -588,12 +619,19 @@ class ReleaseCheck:
             started_ms = (time.time() - 1.0) * 1000.0  # asv's started_at is a JS timestamp
             rc, tail = run_asv(self.asv_run_args(config_file, commit, machine), cwd=self.repo)
         wall = time.time() - t0
-        if rc != 0:
+        if rc == INTERRUPTED:
+            problems.append("interrupted (Ctrl-C): the report holds the results asv saved before it stopped")
+        elif rc != 0:
             problems.append(f"asv run exited with status {rc}" + (
                 " (a benchmark failed or an environment could not be built)" if rc == 2 else ""))
 
         benchmarks_json = self.results_dir / "benchmarks.json"
-        infos = compare.read_asv_benchmarks(str(benchmarks_json)) if benchmarks_json.is_file() else {}
+        infos = {}
+        if benchmarks_json.is_file():
+            try:
+                infos = _io.read_asv_benchmarks(benchmarks_json)
+            except ValueError as exc:
+                problems.append(str(exc))
         selection = compare.select_combinations(infos, self.bench) if infos else None
         side_results = []
         for s, env_name, env_path in zip(sides, env_names, env_paths):
@@ -611,8 +649,12 @@ class ReleaseCheck:
                                 f"environment could not be built or nothing ran")
                 side = compare.SideResults(label=s.numba, benchmarks={}, measurements={}, env={})
             else:
-                side = compare.side_from_asv(str(path), benchmarks=infos or None, label=s.numba,
+                try:
+                    side = _io.side_from_asv(path, benchmarks=infos or None, label=s.numba,
                                              selection=selection, started_after=started_ms)
+                except ValueError as exc:
+                    problems.append(f"cannot read the results of the {s.role} (numba {s.numba}): {exc}")
+                    side = compare.SideResults(label=s.numba, benchmarks={}, measurements={}, env={})
             side.env.update(env_info)
             side.env.setdefault("env_name", env_name)
             side.env["results_file"] = str(path)
@@ -641,11 +683,9 @@ class ReleaseCheck:
         status = 2 if problems else (1 if regressions else 0)
         report = self._report(commit, machine, sides, side_results, rows, problems, status, wall)
         md = render_markdown(report)
-        self.output_dir.mkdir(parents=True, exist_ok=True)
         stem = f"release-check-{self.baseline}-vs-{self.candidate}"
-        (self.output_dir / f"{stem}.md").write_text(md, encoding="utf-8")
-        (self.output_dir / f"{stem}.json").write_text(json.dumps(json_safe(report), indent=2),
-                                                      encoding="utf-8")
+        _io.atomic_write_text(self.output_dir / f"{stem}.md", md)
+        _io.atomic_write_json(self.output_dir / f"{stem}.json", json_safe(report))
         print(md)
         print(f"kbench: report written to {self.output_dir / stem}.md and .json", file=sys.stderr)
         for p in problems:

@@ -13,6 +13,9 @@ Results are never deleted or overwritten: when this machine already has results 
 environment, asv is told to skip the benchmarks that already have a successful result there
 (``--skip-existing-successful``). ``--quick`` runs (one sample, no warm-up: smoke tests, not measurements)
 are recorded under their own machine name, ``<machine>-quick``, so they never mix with real timings.
+
+Exit status: 0 when asv ran and the site was built, 2 otherwise (never 1). Ctrl-C lets asv stop on its own
+(it keeps the results it saved), records the environments of those results and skips the site.
 """
 from __future__ import annotations
 
@@ -26,6 +29,8 @@ import re
 import subprocess
 import sys
 from typing import Any, Dict, List, Optional, Tuple
+
+from . import _io
 
 CONFIG_NAME = "asv.conf.json"
 QUICK_SUFFIX = "-quick"
@@ -123,15 +128,35 @@ def platform_python() -> str:
     return f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
+INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl-C
+
+
 def _call(cmd: List[str], cwd: str) -> int:
+    """Run ``cmd`` and return its exit status (127: it could not start).
+
+    On Ctrl-C the child, which got the same SIGINT, is left to finish on its own (asv then stops after saving
+    the results it has), rather than being killed halfway through writing a result file; a second Ctrl-C
+    kills it. Returns :data:`INTERRUPTED` then.
+    """
     print("$ " + " ".join(cmd), flush=True)
     try:
         from .harness import asv_subprocess_env
 
-        return subprocess.call(cmd, cwd=cwd, env=asv_subprocess_env(cwd))
+        proc = subprocess.Popen(cmd, cwd=cwd, env=asv_subprocess_env(cwd))
     except OSError as exc:
         print(f"kbench run: could not start {cmd[0]}: {exc}", file=sys.stderr)
         return 127
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        print("kbench run: interrupted; waiting for asv to stop (Ctrl-C again to kill it)", file=sys.stderr,
+              flush=True)
+        try:
+            proc.wait()
+        except KeyboardInterrupt:
+            proc.kill()
+            proc.wait()
+        return INTERRUPTED
 
 
 def existing_env_name(python: str = None) -> str:
@@ -158,28 +183,13 @@ def canonical_existing_env(record: Dict[str, Any]) -> Tuple[str, Dict[str, str]]
     return environment.get_env_name("existing", py, reqs, {}), reqs
 
 
-def _results_path(results_dir: str, machine_name: str, commit: str, env_name: str) -> str:
-    if len(env_name) >= 128:
-        env_name = "env-" + hashlib.md5(env_name.encode("utf-8")).hexdigest()
-    return os.path.join(results_dir, machine_name, f"{commit[:8]}-{env_name}.json")
-
-
-def _write_json_atomic(path: str, data: Dict[str, Any]) -> None:
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, separators=(",", ":"))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def stage_existing_results(results_dir: str, machine_name: str, commit: str, canonical: str, asv_name: str,
                            python: str) -> None:
     """Before ``asv run``: give asv the results already filed under ``canonical`` under the name asv looks for
     (so ``--skip-existing-successful`` sees them and asv adds to them). Refuses when both files exist: merging
     two histories of one commit is not something to do silently."""
-    canon_path = _results_path(results_dir, machine_name, commit, canonical)
-    asv_path = _results_path(results_dir, machine_name, commit, asv_name)
+    canon_path = _result_path(results_dir, machine_name, commit, canonical)
+    asv_path = _result_path(results_dir, machine_name, commit, asv_name)
     if not os.path.isfile(canon_path):
         return
     if os.path.isfile(asv_path):
@@ -190,7 +200,7 @@ def stage_existing_results(results_dir: str, machine_name: str, commit: str, can
     data["env_name"] = asv_name
     data["python"] = python
     data.setdefault("params", {})["python"] = python
-    _write_json_atomic(asv_path, data)
+    _io.atomic_write_json(asv_path, data, indent=None)
 
 
 def adopt_existing_results(results_dir: str, machine_name: str, commit: str, asv_name: str, canonical: str,
@@ -198,8 +208,8 @@ def adopt_existing_results(results_dir: str, machine_name: str, commit: str, asv
     """After ``asv run``: file asv's path-named result file under ``canonical``, with the interpreter path
     replaced by the Python version and the key package versions as requirements (as in a matrix file). An
     unchanged file is left untouched. Returns the path written, or None when asv wrote nothing."""
-    asv_path = _results_path(results_dir, machine_name, commit, asv_name)
-    canon_path = _results_path(results_dir, machine_name, commit, canonical)
+    asv_path = _result_path(results_dir, machine_name, commit, asv_name)
+    canon_path = _result_path(results_dir, machine_name, commit, canonical)
     if not os.path.isfile(asv_path):
         return None
     with open(asv_path, encoding="utf-8") as fh:
@@ -215,7 +225,7 @@ def adopt_existing_results(results_dir: str, machine_name: str, commit: str, asv
         with open(canon_path, encoding="utf-8") as fh:
             old = json.load(fh)
     if old != data:
-        _write_json_atomic(canon_path, data)
+        _io.atomic_write_json(canon_path, data, indent=None)
     os.remove(asv_path)
     return canon_path
 
@@ -241,10 +251,29 @@ def matrix_environments(config_path: str) -> List[Tuple[str, str]]:
         os.chdir(previous)
 
 
-def _result_exists(results_dir: str, machine_name: str, commit: str, env_name: str) -> bool:
+def _result_path(results_dir: str, machine_name: str, commit: str, env_name: str) -> str:
     if len(env_name) >= 128:
         env_name = "env-" + hashlib.md5(env_name.encode("utf-8")).hexdigest()
-    return os.path.isfile(os.path.join(results_dir, machine_name, f"{commit[:8]}-{env_name}.json"))
+    return os.path.join(results_dir, machine_name, f"{commit[:8]}-{env_name}.json")
+
+
+def _result_exists(results_dir: str, machine_name: str, commit: str, env_name: str) -> bool:
+    return os.path.isfile(_result_path(results_dir, machine_name, commit, env_name))
+
+
+def damaged_results(results_dir: str, machine_name: str, commit: str, env_names: List[str]) -> List[str]:
+    """One line per existing asv result file of these environments at ``commit`` that cannot be read (cut off
+    by an interrupted write, say). asv would stop on such a file with a traceback of its own; kbench run
+    names it and leaves it as it is."""
+    problems = []
+    for env_name in env_names:
+        path = _result_path(results_dir, machine_name, commit, env_name)
+        if os.path.isfile(path):
+            try:
+                _io.load_asv_results(path)
+            except ValueError as exc:
+                problems.append(str(exc))
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------- records
@@ -279,7 +308,15 @@ def record_in_env(python: str, timeout: float = 600.0) -> Dict[str, Any]:
 
 
 def _comparable(record: Dict[str, Any]) -> Dict[str, Any]:
-    return {k: v for k, v in record.items() if k not in _VOLATILE_KEYS}
+    """The record without its volatile keys, with ``blas.libraries`` in a fixed order: threadpoolctl lists the
+    libraries in load order, which can change between two runs of the same environment, so two records are
+    compared by content, not by the order of that list."""
+    out = {k: v for k, v in record.items() if k not in _VOLATILE_KEYS}
+    blas = out.get("blas")
+    if isinstance(blas, dict) and isinstance(blas.get("libraries"), list):
+        libs = sorted(blas["libraries"], key=lambda lib: json.dumps(lib, sort_keys=True, default=str))
+        out["blas"] = dict(blas, libraries=libs)
+    return out
 
 
 def write_record(results_dir: str, machine_name: str, env_name: str, record: Dict[str, Any]) -> str:
@@ -304,18 +341,15 @@ def write_record(results_dir: str, machine_name: str, env_name: str, record: Dic
         if old is not None and _comparable(old) == _comparable(record):
             return f"{path} (unchanged)"
         history = path[: -len(".json")] + ".history.jsonl"
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8", errors="replace") as fh:
             previous_text = fh.read()
-        with open(history, "a", encoding="utf-8") as fh:
-            if old is not None:
-                fh.write(json.dumps(old, sort_keys=True) + "\n")
-            else:  # not JSON: keep it verbatim
-                fh.write(json.dumps({"unparsed_previous_record": previous_text}) + "\n")
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(record, fh, indent=2, sort_keys=True)
-        fh.write("\n")
-    os.replace(tmp, path)
+        if old is not None:
+            line = json.dumps(old, sort_keys=True)
+        else:  # not JSON: keep it verbatim
+            line = json.dumps({"unparsed_previous_record": previous_text})
+        _io.atomic_append_line(history, line)
+    # both writes are atomic: an interrupted one leaves the history and the record as they were
+    _io.atomic_write_json(path, record, sort_keys=True)
     return f"{path} ({status})"
 
 
@@ -465,15 +499,16 @@ def main(args: argparse.Namespace) -> int:
         python_version = ".".join(str((local_record.get("python") or {}).get("version")
                                       or platform_python()).split(".")[:2])
         env_names = [(canonical, sys.executable)]
-        try:
-            stage_existing_results(results_dir, name, commit, canonical, asv_existing_name,
-                                   os.path.abspath(sys.executable))
-        except (OSError, ValueError) as exc:
-            print(f"kbench run: {exc}", file=sys.stderr)
-            return 2
     else:
         env_names = matrix_environments(config_path)
     existing = [env for env, _ in env_names if _result_exists(results_dir, name, commit, env)]
+    damaged = damaged_results(results_dir, name, commit, existing)
+    if damaged:
+        for line in damaged:
+            print(f"kbench run: {line}", file=sys.stderr)
+        print("kbench run: the damaged result file is left as it is; move it away (or restore it from git) and "
+              "run again", file=sys.stderr)
+        return 2
 
     cmd = _asv("run", "--config", config_path, "--machine", name)
     if args.mode == "existing":
@@ -496,11 +531,16 @@ def main(args: argparse.Namespace) -> int:
             # same interpreter path, same commit, other packages: new timings would land in the same result
             # file as the old ones, one environment name for two different environments. Refuse.
             old_record_path = os.path.join(results_dir, name, record_filename(env_names[0][0]))
-            try:
-                with open(old_record_path, encoding="utf-8") as fh:
-                    old_versions = _key_versions(json.load(fh))
-            except (OSError, ValueError):
-                old_versions = None
+            old_versions = None
+            if os.path.isfile(old_record_path):
+                try:
+                    old_record = _io.read_json(old_record_path, "environment record")
+                    if not isinstance(old_record, dict):
+                        raise ValueError(f"{old_record_path}: not an environment record (a JSON object)")
+                    old_versions = _key_versions(old_record)
+                except ValueError as exc:
+                    print(f"kbench run: {exc}; the packages of the earlier results cannot be compared (the "
+                          f"record is kept in the .history.jsonl file when it is replaced)", file=sys.stderr)
             new_versions = _key_versions(local_record)
             if old_versions and old_versions != new_versions:
                 changed = ", ".join(f"{k} {old_versions.get(k)} -> {new_versions.get(k)}"
@@ -512,6 +552,13 @@ def main(args: argparse.Namespace) -> int:
                 return 2
 
     # 3. the benchmarks
+    if args.mode == "existing":  # after every refusal above, so that nothing staged is left behind
+        try:
+            stage_existing_results(results_dir, name, commit, canonical, asv_existing_name,
+                                   os.path.abspath(sys.executable))
+        except (OSError, ValueError) as exc:
+            print(f"kbench run: {exc}", file=sys.stderr)
+            return 2
     try:
         run_rc = _call(cmd, cwd=root)
     finally:
@@ -520,7 +567,10 @@ def main(args: argparse.Namespace) -> int:
                                    python_version)
     if run_rc < 0:  # killed by a signal: report it the way a shell would
         run_rc = 128 - run_rc
-    if run_rc != 0:
+    if run_rc == INTERRUPTED:
+        print("kbench run: interrupted; recording the environments of the results asv saved, no site",
+              file=sys.stderr)
+    elif run_rc != 0:
         print(f"kbench run: asv run exited with {run_rc}", file=sys.stderr)
 
     # 4. one environment record per environment that has results at this commit
@@ -542,7 +592,7 @@ def main(args: argparse.Namespace) -> int:
 
     # 5. the site
     site_rc = 0
-    if not args.no_site:
+    if not args.no_site and run_rc != INTERRUPTED:
         site_rc = build_site(config_path, html_dir)
         if site_rc == 0:
             rel = os.path.relpath(html_dir, os.getcwd())
@@ -551,4 +601,4 @@ def main(args: argparse.Namespace) -> int:
                   f"    or: asv preview --config {os.path.relpath(config_path, os.getcwd())}")
         else:
             print(f"kbench run: building the site failed ({site_rc})", file=sys.stderr)
-    return run_rc or site_rc
+    return 2 if (run_rc or site_rc) else 0  # a broken run exits 2, never 1 (whatever asv's status was)

@@ -2,11 +2,15 @@
 
 Used by the ``numba-release-watch`` workflow; run it as ``python -m kbench.watch COMMAND``::
 
-    next               print the newest release (or pre-release) not yet in the state file, or nothing
+    next               print the newest release (or pre-release) still to check, or nothing
     mark VERSION       append a check to the state file (earlier entries are never dropped)
+    outcome            decide one runner's outcome from the release check's JSON report and exit status
     issue-body VERSION print the body of the GitHub issue for VERSION, with a hidden marker
     find-issue VERSION read ``gh issue list --json number,body`` from stdin, print the issue for VERSION
     overall OUTCOME... combine per-runner outcomes into one
+
+Every command exits 0 when it did its job and 2 when it could not (bad input, a damaged state file, or any
+other error, which is printed as one line).
 
 The state file (``results/release-checks/checked.json`` by default) looks like::
 
@@ -19,6 +23,16 @@ The state file (``results/release-checks/checked.json`` by default) looks like::
 ``report`` is a plain path when one unlabelled report was given, else a mapping label -> path;
 ``runners`` is there only when per-runner outcomes were given. Checking a version again appends
 a new entry, so the file is a history.
+
+A version is settled once one of its checks was not ``broken``. A broken check says nothing about
+performance, so ``next`` offers the version again until it has ``max_broken_attempts`` broken
+checks (a top-level key of the state file, written by ``mark``; default
+:data:`DEFAULT_MAX_BROKEN_ATTEMPTS`); the issue says which attempt it was and whether another follows.
+
+``outcome`` reads the JSON report that ``kbench release-check`` wrote: ``regression`` only when the
+report is readable, says exit status 1 like the process did, lists no problems and holds at least
+one gating regression; ``no-regression`` when both say 0 with no problems; anything else (a crash,
+a missing or damaged report, a report that disagrees with the exit status) is ``broken``.
 
 ``--report`` and ``--outcome`` take either ``VALUE`` or ``LABEL=VALUE`` (the label names the
 runner: ``cpu``, ``gpu``); both may be repeated.
@@ -33,19 +47,23 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import re
 import subprocess
 import sys
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
+
+from . import _io
 
 PACKAGE = "numba"
 DEFAULT_STATE = Path("results") / "release-checks" / "checked.json"
 OUTCOMES = ("regression", "no-regression", "broken")
 MARKER_PREFIX = "numba-release-check:"
+# how many broken checks of one version before the watcher stops offering it again
+DEFAULT_MAX_BROKEN_ATTEMPTS = 3
+MAX_ATTEMPTS_KEY = "max_broken_attempts"
+REPORT_KIND = "kbench-release-check"
 # GitHub refuses issue bodies over 65536 characters; stay well below.
 BODY_LIMIT = 60000
 
@@ -200,25 +218,58 @@ def load_state(path: Path) -> dict:
             checked[i] = {"version": entry}
         elif not isinstance(entry, dict) or "version" not in entry:
             raise WatchError(f"{path}: entry {i} has no 'version'")
+    limit = data.get(MAX_ATTEMPTS_KEY, DEFAULT_MAX_BROKEN_ATTEMPTS)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise WatchError(f"{path}: {MAX_ATTEMPTS_KEY!r} must be a whole number of at least 1, not {limit!r}")
     return data
 
 
 def save_state(path: Path, state: dict) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(state, fh, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the state file atomically (:func:`kbench._io.atomic_write_json`): never half-written."""
+    _io.atomic_write_json(path, state)
 
 
 def checked_versions(state: dict) -> list[str]:
+    """Every version with at least one entry, whatever its outcome."""
     return [str(entry["version"]) for entry in state.get("checked", [])]
+
+
+def max_broken_attempts(state: dict) -> int:
+    return int(state.get(MAX_ATTEMPTS_KEY, DEFAULT_MAX_BROKEN_ATTEMPTS))
+
+
+def completed_before(state: dict, version: str) -> bool:
+    """Whether a check of ``version`` that was not broken is recorded (then it is never offered again)."""
+    return any(same_version(str(entry["version"]), version) and entry.get("outcome") != "broken"
+               for entry in state.get("checked", []))
+
+
+def retry_status(state: dict, version: str) -> tuple[int, int, bool]:
+    """(broken checks of ``version``, the bound, whether a completed check exists), for the issue text."""
+    return broken_attempts(state, version), max_broken_attempts(state), completed_before(state, version)
+
+
+def broken_attempts(state: dict, version: str) -> int:
+    """How many checks of ``version`` the state records as broken."""
+    return sum(1 for entry in state.get("checked", [])
+               if same_version(str(entry["version"]), version) and entry.get("outcome") == "broken")
+
+
+def settled_versions(state: dict) -> list[str]:
+    """The versions ``next`` no longer offers: one check was not broken (an entry without an outcome, from
+    an older state file, counts as such), or the broken checks reached :func:`max_broken_attempts`."""
+    limit = max_broken_attempts(state)
+    broken: dict[str, int] = {}
+    settled: list[str] = []
+    for entry in state.get("checked", []):
+        version = str(entry["version"])
+        if entry.get("outcome") == "broken":
+            broken[version] = broken.get(version, 0) + 1
+            if broken[version] >= limit:
+                settled.append(version)
+        else:
+            settled.append(version)
+    return list(dict.fromkeys(settled))
 
 
 def next_unchecked(
@@ -312,8 +363,47 @@ def mark(
         entry["report"] = named
     if runners:
         entry["runners"] = runners
+    state.setdefault(MAX_ATTEMPTS_KEY, DEFAULT_MAX_BROKEN_ATTEMPTS)  # the retry bound lives in the state
     state.setdefault("checked", []).append(entry)
     return entry
+
+
+# ---------------------------------------------------------------------------------------- outcome
+
+
+def report_outcome(exit_code: int | None, report_path: str | Path | None) -> tuple[str, str]:
+    """One runner's outcome and the reason, from ``kbench release-check``'s exit status and JSON report.
+
+    The exit status alone is not trusted: Python exits 1 on an uncaught exception too. ``regression`` needs
+    exit status 1 *and* a readable report of that kind that says exit status 1, lists no problems and holds a
+    gating regression; ``no-regression`` needs 0 on both sides and no problems. Everything else is
+    ``broken``.
+    """
+    if exit_code not in (0, 1):
+        return "broken", f"kbench release-check exited with {exit_code}"
+    if not report_path:
+        return "broken", f"exit status {exit_code} but no JSON report"
+    path = Path(report_path)
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "broken", f"exit status {exit_code} but no JSON report at {path}"
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return "broken", f"the JSON report {path} cannot be read ({exc})"
+    if not isinstance(report, dict) or report.get("kind") != REPORT_KIND:
+        return "broken", f"{path} is not a release-check report"
+    status = report.get("exit_status")
+    if status != exit_code:
+        return "broken", f"the report says exit status {status!r}, the process exited with {exit_code}"
+    if report.get("problems"):
+        return "broken", f"the report lists {len(report['problems'])} problem(s)"
+    if exit_code == 0:
+        return "no-regression", "exit status 0 and a clean report"
+    rows = report.get("rows") if isinstance(report.get("rows"), list) else []
+    gating = [r for r in rows if isinstance(r, dict) and r.get("gates")]
+    if not gating:
+        return "broken", "exit status 1 but the report holds no gating regression"
+    return "regression", f"{len(gating)} gating regression(s) in the report"
 
 
 # ------------------------------------------------------------------------------------------ issue
@@ -350,6 +440,7 @@ def render_issue_body(
     *,
     overall: str | None = None,
     run_url: str | None = None,
+    attempts: tuple[int, int, bool] | None = None,
     limit: int = BODY_LIMIT,
 ) -> str:
     """The issue text for ``version``.
@@ -357,6 +448,8 @@ def render_issue_body(
     ``reports`` maps a runner label to a report file (``None`` or a missing file: no report);
     ``outcomes`` maps the same labels to outcomes. Markdown reports (``.md``) go in as they are,
     anything else in a code block; each is cut so the body stays under ``limit`` characters.
+    ``attempts`` is :func:`retry_status` (broken checks recorded for the version, the most the watcher
+    makes, whether a check of it completed): the issue then says whether the watcher will check it again.
     """
     version = _clean_version(version)
     outcomes = {label: check_outcome(o) for label, o in (outcomes or {}).items()}
@@ -370,6 +463,9 @@ def render_issue_body(
         head += ["| Runner | Outcome |", "| --- | --- |"]
         head += [f"| {label} | {outcomes.get(label, 'unknown')} |" for label in labels]
         head.append("")
+    retry_text = _attempts_text(version, overall, *attempts) if attempts else ""
+    if retry_text:
+        head += [retry_text, ""]
     if run_url:
         head += [f"Workflow run: {run_url}", ""]
     head += [
@@ -406,6 +502,22 @@ def render_issue_body(
     return text
 
 
+def _attempts_text(version: str, overall: str | None, broken: int, limit: int, completed: bool = False) -> str:
+    if overall == "broken":
+        if completed:
+            return (f"An earlier check of Numba {version} completed, so the watcher does not check it again "
+                    f"automatically; run the workflow by hand with version {version} to retry.")
+        if broken < limit:
+            left = limit - broken
+            return (f"**Broken check {broken} of at most {limit}:** the watcher will check Numba {version} "
+                    f"again on its next run ({left} more automatic attempt{'s' if left != 1 else ''} left).")
+        return (f"**Broken check {broken} of at most {limit}:** no more automatic attempts; run the workflow "
+                f"by hand with version {version} to check it again.")
+    if broken:
+        return f"Checked after {broken} broken attempt{'s' if broken != 1 else ''}."
+    return ""
+
+
 def find_issue(issues: Iterable[Mapping], version: str) -> int | None:
     """The number of the oldest issue whose body carries the marker for ``version``."""
     wanted = marker(version)
@@ -430,7 +542,8 @@ def build_parser() -> argparse.ArgumentParser:
     def state_option(p):
         p.add_argument("--state", type=Path, default=DEFAULT_STATE, help=f"state file (default {DEFAULT_STATE})")
 
-    p = sub.add_parser("next", help="print the newest release not yet checked (nothing if all are)")
+    p = sub.add_parser("next", help="print the newest release still to check: never checked, or only broken checks "
+                                    "and fewer than max_broken_attempts of them (nothing if none)")
     state_option(p)
     p.add_argument(
         "--pre",
@@ -453,8 +566,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", action="append", help="report file, or LABEL=PATH (repeatable)")
     p.add_argument("--date", help="ISO date of the check (default: now, UTC)")
 
+    p = sub.add_parser("outcome", help="one runner's outcome from kbench release-check's JSON report and exit status")
+    p.add_argument("--exit-code", type=int, required=True, help="the exit status of kbench release-check")
+    p.add_argument("--report", help="the JSON report it wrote (release-check-<a>-vs-<b>.json); empty: none")
+
     p = sub.add_parser("issue-body", help="print the issue body for VERSION")
     p.add_argument("version")
+    p.add_argument("--state", type=Path, help="state file: say which broken attempt this was and whether "
+                                              "another follows")
     p.add_argument("--report", action="append", help="report file, or LABEL=PATH (repeatable)")
     p.add_argument("--outcome", action="append", help="OUTCOME, or LABEL=OUTCOME per runner (repeatable)")
     p.add_argument("--run-url", help="link to the workflow run")
@@ -485,7 +604,7 @@ def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None
                 releases = list((release_source or default_release_source)())
             found = next_unchecked(
                 releases,
-                checked_versions(load_state(args.state)),
+                settled_versions(load_state(args.state)),
                 pre=args.pre,
                 minimum=_clean_version(args.min_version) if args.min_version else None,
             )
@@ -498,7 +617,19 @@ def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None
             state = load_state(args.state)
             entry = mark(state, args.version, overall, args.report, runners=runners, date=args.date)
             save_state(args.state, state)
-            print(f"{args.state}: {entry['version']} {entry['outcome']}", file=sys.stderr)
+            note = ""
+            if entry["outcome"] == "broken":
+                broken, limit = broken_attempts(state, entry["version"]), max_broken_attempts(state)
+                again = broken < limit and not completed_before(state, entry["version"])
+                note = f" (broken check {broken} of at most {limit}" + (
+                    "; it will be offered again)" if again else "; no more automatic attempts)")
+            print(f"{args.state}: {entry['version']} {entry['outcome']}{note}", file=sys.stderr)
+            return 0
+
+        if args.command == "outcome":
+            outcome, reason = report_outcome(args.exit_code, args.report)
+            print(f"kbench.watch outcome: {outcome}: {reason}", file=sys.stderr)
+            print(outcome)
             return 0
 
         if args.command == "issue-body":
@@ -510,8 +641,13 @@ def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None
             reports.update(labelled)
             for label in runners:
                 reports.setdefault(label, None)
+            attempts = None
+            if args.state is not None:
+                state = load_state(args.state)
+                attempts = retry_status(state, args.version)
             sys.stdout.write(
-                render_issue_body(args.version, reports, runners, overall=overall, run_url=args.run_url)
+                render_issue_body(args.version, reports, runners, overall=overall, run_url=args.run_url,
+                                  attempts=attempts)
             )
             return 0
 
@@ -533,6 +669,12 @@ def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None
             return 0
     except WatchError as exc:
         print(f"kbench.watch {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"kbench.watch {args.command}: interrupted", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - any crash is a broken run: exit 2, never Python's 1
+        print(f"kbench.watch {args.command}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     raise AssertionError(args.command)  # pragma: no cover
 

@@ -30,6 +30,43 @@ class SiteError(RuntimeError):
     """The kernel views were written, but asv's part of the site could not be built."""
 
 
+class OutputFolderError(ValueError):
+    """The html folder would put the results or the repository at risk: asv publish empties its output folder
+    first, and the kernel views replace ``<html>/kbench``."""
+
+
+def _within(inner: Path, outer: Path) -> bool:
+    return inner == outer or outer in inner.parents
+
+
+def check_output_folder(html_dir: PathLike, results_dir: PathLike, repo_dir: Optional[PathLike] = None) -> Path:
+    """Refuse an html folder that would be emptied over something it must not touch; returns it resolved.
+
+    Refused: the results folder itself, a folder inside it or one that holds it (asv publish clears its
+    output folder, so ``--html-dir results`` would delete every result), and the repository root or a folder
+    that holds it. A folder inside the repository, such as the default ``html/``, is fine. Raises
+    :class:`OutputFolderError` saying which.
+    """
+    html, results = Path(html_dir).resolve(), Path(results_dir).resolve()
+    why = None
+    if html == results:
+        why = "is the results folder"
+    elif _within(html, results):
+        why = f"is inside the results folder {results}"
+    elif _within(results, html):
+        why = f"holds the results folder {results}"
+    elif repo_dir is not None:
+        repo = Path(repo_dir).resolve()
+        if html == repo:
+            why = "is the repository"
+        elif _within(repo, html):
+            why = f"holds the repository {repo}"
+    if why:
+        raise OutputFolderError(f"the html folder {html} {why}; building the site empties it first, so choose "
+                                f"another --html-dir")
+    return html
+
+
 def _copy_reports(reports, out_dir: Path) -> Dict[str, Dict[str, str]]:
     """Copy release-check reports into the site and render an html page for each; returns the relative links
     (from the kbench folder) per report stem."""
@@ -55,8 +92,10 @@ def _copy_reports(reports, out_dir: Path) -> Dict[str, Dict[str, str]]:
 
 
 def build_views(html_dir: PathLike, results_dir: PathLike, asv_status: str = "", vendor_status: str = "") -> Path:
-    """Write the kernel views into ``<html_dir>/kbench`` from ``results_dir``; returns the landing page."""
+    """Write the kernel views into ``<html_dir>/kbench`` from ``results_dir``; returns the landing page.
+    Raises :class:`OutputFolderError` when ``<html_dir>/kbench`` is, holds or lies inside ``results_dir``."""
     html_dir, results_dir = Path(html_dir), Path(results_dir)
+    check_output_folder(html_dir / KBENCH_SUBDIR, results_dir)
     out = html_dir / KBENCH_SUBDIR
     if out.exists():
         shutil.rmtree(out)
@@ -82,7 +121,9 @@ def build(html_dir: Optional[PathLike] = None, results_dir: PathLike = "results"
 
     ``html_dir`` defaults to the config's ``html_dir``; relative paths are taken from the current directory.
     Returns the path of the kernel views' landing page. Raises :class:`SiteError` (after writing the kernel
-    views) when asv publish fails, and FileNotFoundError when the config is missing.
+    views) when asv publish fails, FileNotFoundError when the config is missing, and
+    :class:`OutputFolderError` (before anything is written) for an html folder that is, holds or lies inside
+    the results folder, or is or holds the folder of the config (the repository).
     """
     config_path = Path(config).resolve()
     if not config_path.is_file():
@@ -92,6 +133,7 @@ def build(html_dir: Optional[PathLike] = None, results_dir: PathLike = "results"
     results = Path(results_dir).resolve()
     if not results.is_dir():
         raise FileNotFoundError(f"no results folder at {results}")
+    check_output_folder(html, results, config_path.parent)
     ok, log = _asv.publish(config_path, results, html)
     asv_status = ""
     vendor_status = ""
@@ -139,12 +181,12 @@ def main(args: argparse.Namespace) -> int:
         results_dir = _asv.resolve(config.resolve(), _asv.load_config(config), "results_dir", "results")
     try:
         landing = build(args.html_dir, results_dir, config)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, OutputFolderError) as exc:
         print(f"kbench site: {exc}", file=sys.stderr)
         return 2
     except SiteError as exc:
         print(f"kbench site: {exc}", file=sys.stderr)
-        return 1
+        return 2
     root = landing.parent.parent
     print(f"kbench site: asv's pages in {root}, the kernel views in {landing.parent}")
     print(f"    open {root / 'index.html'} through a web server, e.g. python -m http.server -d {root}")
