@@ -103,7 +103,8 @@ def test_release_check_picks_versions_from_the_index(tmp_path, monkeypatch):
     assert check.rounds == release.QUICK_ROUNDS
     run_args = check.asv_run_args(Path("/tmp/c.json"), "abc", "m")
     assert run_args[:2] == ["run", "abc^!"]
-    for flag in ("--record-samples", "--interleave-rounds", "rounds=2", f"repeat={release.QUICK_REPEAT}"):
+    for flag in ("--record-samples", "--interleave-rounds", f"rounds={release.QUICK_ROUNDS}",
+                 f"repeat={release.QUICK_REPEAT}"):
         assert flag in run_args
 
 
@@ -253,6 +254,7 @@ def fake_asv(monkeypatch, check, fixtures, imported=None, rc=0):
 
     def run_asv(args, cwd, log_tail=80):
         assert "--record-samples" in args and "--interleave-rounds" in args
+        assert f"repeat={check.samples_per_round}" in args  # the fixed K that makes rounds recoverable
         out = check.results_dir / "fixture"
         out.mkdir(parents=True, exist_ok=True)
         shutil.copy(SYN / "benchmarks.json", check.results_dir / "benchmarks.json")
@@ -275,6 +277,8 @@ def fake_asv(monkeypatch, check, fixtures, imported=None, rc=0):
 
 
 def run_fake(tmp_path, monkeypatch, capsys, bench, **kw):
+    # the fixture's 20 independent samples a side stand for 10 rounds of K = 2
+    monkeypatch.setattr(release, "DEFAULT_REPEAT", 2)
     check = make_check(tmp_path, "0.67.0", "0.68.1", bench=bench)
     fake_asv(monkeypatch, check, {"baseline": SYN / "baseline.json", "candidate": SYN / "candidate.json"}, **kw)
     status = check.run()
@@ -295,7 +299,8 @@ def test_regression_exits_1(tmp_path, monkeypatch, capsys):
     regressions = md.split("## Regressions")[1].split("## Improvements")[0]
     assert "`cases.Cases.time_regressed`" in regressions and "size=100000, target=jit" in regressions
     assert "ms" in regressions and "µs" in regressions
-    assert "## Other changes" in md and "GB/s" in md
+    assert "## Not tested" in md and "GB/s" in md  # track_gbps: 5 rounds of 2 < MIN_ROUNDS
+    assert report["settings"]["samples_per_round"] == 2 and report["settings"]["min_rounds"] == compare.MIN_ROUNDS
 
 
 def test_no_regression_exits_0(tmp_path, monkeypatch, capsys):
