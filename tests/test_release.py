@@ -393,13 +393,14 @@ def run_cli(tmp_path, argv, timeout):
 def test_aa_same_release_on_both_sides_reports_no_regression(tmp_path):
     version = "0.68.1"
     proc, results = run_cli(tmp_path, ["--baseline", version, "--candidate", version, "--bench", AA_SUBSET,
-                                       "--rounds", "4"], timeout=900)
+                                       "--rounds", str(compare.MIN_ROUNDS)], timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads((results / "release-checks" / f"release-check-{version}-vs-{version}.json").read_text())
     assert report["summary"].get(compare.REGRESSION, 0) == 0 and not report["problems"]
     rows = report["rows"]
     assert len(rows) == 1 and rows[0]["ratio"] is not None
-    assert rows[0]["baseline"]["n"] >= 20 and rows[0]["candidate"]["n"] >= 20  # 4 rounds of >= 5 samples
+    assert rows[0]["rounds"] == [compare.MIN_ROUNDS] * 2 and rows[0]["test"] == compare.TEST
+    assert rows[0]["baseline"]["n"] == compare.MIN_ROUNDS * release.DEFAULT_REPEAT  # exactly K per round
     names = {report[s]["env"]["env_name"] for s in ("baseline", "candidate")}
     assert len(names) == 2  # two result files, one per replica
     for side in ("baseline", "candidate"):
@@ -411,7 +412,7 @@ def test_aa_same_release_on_both_sides_reports_no_regression(tmp_path):
 def test_two_releases_end_to_end(tmp_path):
     baseline, candidate = "0.67.0", "0.68.1"
     proc, results = run_cli(tmp_path, ["--baseline", baseline, "--candidate", candidate, "--bench", SUBSET,
-                                       "--rounds", "3"], timeout=1200)
+                                       "--rounds", str(compare.MIN_ROUNDS)], timeout=1200)
     assert proc.returncode in (0, 1), proc.stderr[-3000:]
     stem = results / "release-checks" / f"release-check-{baseline}-vs-{candidate}"
     report = json.loads(Path(f"{stem}.json").read_text())
@@ -434,5 +435,5 @@ def test_two_releases_end_to_end(tmp_path):
     assert {r["params"]["target"] for r in rows} == {"'jit'", "'numpy_sum'"}
     for r in rows:
         assert r["status"] not in (compare.FAILED, compare.MISSING)
-        assert r["test"] == "mann-whitney-u" and r["p_value"] is not None
-        assert r["baseline"]["n"] >= 15 and r["candidate"]["n"] >= 15
+        assert r["test"] == compare.TEST and r["p_value"] is not None
+        assert r["baseline"]["n"] == r["candidate"]["n"] == compare.MIN_ROUNDS * release.DEFAULT_REPEAT
