@@ -636,3 +636,127 @@ def results_file(results_dir: str, machine: str, commit: str, env_name: str) -> 
     if env_name and len(env_name) >= 128:
         env_name = "env-" + hashlib.md5(env_name.encode("utf-8")).hexdigest()
     return os.path.join(results_dir, machine, f"{commit[:8]}-{env_name}.json")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# command line: the pull-request gate
+# ---------------------------------------------------------------------------------------------------------------
+def render_markdown(rows: Sequence[Row], base_label: str, cand_label: str, settings: Dict[str, Any],
+                    problems: Sequence[str] = ()) -> str:
+    """A short Markdown report of a comparison: verdict, rule, then regressions, improvements, undecided,
+    not tested and failed rows (unchanged ones are only counted)."""
+    counts = summarise(rows)
+    n_reg = counts.get(REGRESSION, 0)
+    if problems:
+        verdict = "broken (not a regression)"
+    elif n_reg:
+        verdict = f"{n_reg} regression(s)"
+    elif not counts.get("tested"):
+        verdict = "nothing tested, no verdict either way"
+    else:
+        verdict = "no regression"
+    out = [f"**Result: {verdict}.** {base_label} → {cand_label}: {settings.get('rounds', '?')} interleaved rounds "
+           f"of {settings.get('samples_per_round', '?')} samples per side. A change counts when the ratio of the "
+           f"geometric means of the round medians passes {settings['factor']:g}× (or 1/{settings['factor']:g}) and "
+           f"Welch's t-test on the log round medians gives q < {settings['alpha']:g} after {settings['adjust']} "
+           f"adjustment over the {counts.get('tested', 0)} tested rows; fewer than {settings['min_rounds']} rounds "
+           f"on a side: not tested. Undecided and not-tested rows are reported, they do not fail.", ""]
+    for p in problems:
+        out.append(f"- problem: {p}")
+    if problems:
+        out.append("")
+    out.append(", ".join(f"{counts[k]} {k}" for k in sorted(counts) if k not in ("total", "compared", "tested"))
+               + f" (of {counts['total']}).")
+    out.append("")
+    for title, statuses in (("Regressions", (REGRESSION,)), ("Improvements", (IMPROVEMENT,)),
+                            ("Undecided: beyond the factor, not significant", (UNDECIDED,)),
+                            ("Increases/decreases of track_/mem_ benchmarks (never gating)", (INCREASE, DECREASE)),
+                            ("Not tested", (NOT_TESTED,)), ("Failed", (FAILED,))):
+        chosen = rows_with(rows, *statuses)
+        if not chosen:
+            continue
+        out += [f"### {title} ({len(chosen)})", "", "| benchmark | params | ratio | test | note |",
+                "|---|---|---|---|---|"]
+        chosen = sorted(chosen, key=lambda r: -abs(math.log(r.ratio)) if r.ratio and r.ratio > 0
+                        and not math.isinf(r.ratio) else 0.0)
+        for r in chosen:
+            cells = [f"`{r.benchmark}`", format_params(r.params) or "-", format_ratio(r.ratio), format_p(r),
+                     r.detail or r.status]
+            out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """``python -m kbench.compare``: compare two asv result files with the one rule; used by the
+    pull-request gate. Exit status 0 no regression (undecided is not a failure), 1 a regression, 2 broken
+    (a file missing, a benchmark failed, nothing compared)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m kbench.compare", description=main.__doc__)
+    parser.add_argument("--baseline", required=True, help="asv results file of the baseline")
+    parser.add_argument("--candidate", required=True, help="asv results file of the candidate")
+    parser.add_argument("--benchmarks", help="asv's benchmarks.json (types, units, parameter names)")
+    parser.add_argument("--samples-per-round", type=int, required=True, metavar="K",
+                        help="the K of the run's -a repeat=K (rounds are recovered from it)")
+    parser.add_argument("--rounds", type=int, help="the R of the run's -a rounds=R (reported only)")
+    parser.add_argument("--bench", nargs="+", action="extend", metavar="REGEX",
+                        help="only these benchmarks (asv --bench rule), e.g. what the run selected")
+    parser.add_argument("--factor", type=float, default=DEFAULT_FACTOR)
+    parser.add_argument("--alpha", type=float, default=DEFAULT_ALPHA)
+    parser.add_argument("--min-rounds", type=int, default=MIN_ROUNDS)
+    parser.add_argument("--markdown", metavar="PATH", help="also write the Markdown report here")
+    parser.add_argument("--json", metavar="PATH", help="write the rows as JSON here")
+    args = parser.parse_args(argv)
+    if args.factor <= 1.0 or args.samples_per_round < 1:
+        parser.error("--factor must be greater than 1 and --samples-per-round at least 1")
+    problems: List[str] = []
+    infos = read_asv_benchmarks(args.benchmarks) if args.benchmarks and os.path.isfile(args.benchmarks) else {}
+    selection = select_combinations(infos, args.bench) if infos and args.bench else None
+    sides = []
+    for role, path in (("baseline", args.baseline), ("candidate", args.candidate)):
+        if not os.path.isfile(path):
+            problems.append(f"no {role} results: {path} does not exist (the run broke before writing it)")
+            sides.append(SideResults(label=role, benchmarks={}, measurements={}))
+            continue
+        sides.append(side_from_asv(path, benchmarks=infos or None, label=role, selection=selection,
+                                   samples_per_round=args.samples_per_round))
+    rows = compare_sides(sides[0], sides[1], args.factor, args.alpha, expected=selection, infos=infos,
+                         samples_per_round=args.samples_per_round, min_rounds=args.min_rounds)
+    failed = rows_with(rows, FAILED)
+    if failed:
+        problems.append(f"{len(failed)} benchmark result(s) failed: " + "; ".join(
+            f"{r.benchmark}({r.params_text}) {r.detail}" for r in failed[:10]))
+    if not any(r.ratio is not None for r in rows) and not problems:
+        problems.append("nothing compared: no benchmark has a result on both sides")
+    settings = {"factor": args.factor, "alpha": args.alpha, "samples_per_round": args.samples_per_round,
+                "rounds": args.rounds, "min_rounds": args.min_rounds, "test": TEST, "adjust": DEFAULT_ADJUST}
+    md = render_markdown(rows, os.path.basename(args.baseline), os.path.basename(args.candidate), settings,
+                         problems)
+    status = 2 if problems else (1 if is_gating_failure(rows) else 0)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as fh:
+            fh.write(md + "\n")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump({"settings": settings, "exit_status": status, "problems": problems,
+                       "summary": summarise(rows), "rows": [_json_safe(r.to_json()) for r in rows]}, fh, indent=2)
+    print(md)
+    for p in problems:
+        print(f"kbench.compare: {p}", file=sys.stderr)
+    return status
+
+
+def _json_safe(obj):
+    if isinstance(obj, float):
+        return None if math.isnan(obj) else ("inf" if obj == math.inf else "-inf" if obj == -math.inf else obj)
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through main() in the tests
+    raise SystemExit(main())
