@@ -111,26 +111,31 @@ def test_aa_old_rule_fires_and_the_round_rule_does_not(tmp_path):
     assert old_total > len(SEEDS)
 
 
-def test_aa_with_the_reported_layout_old_rule_fires_new_rule_abstains(tmp_path):
+@pytest.fixture(scope="module")
+def aa_4x10(tmp_path_factory):
+    """Eight A/A checks in the layout of the real one: 4 rounds of 10 samples a side."""
+    folder = tmp_path_factory.mktemp("aa4x10")
+    return [simulate(folder, 100 + seed, 4, 10) for seed in SEEDS]
+
+
+def test_aa_with_the_reported_layout_old_rule_fires_new_rule_abstains(aa_4x10):
     """The layout of the real A/A check (4 rounds of 10 samples a side): the old rule fires in most checks;
     4 rounds are fewer than MIN_ROUNDS, so the new rule tests nothing and says so (with 4 rounds a bimodal
     set whose processes all landed in one mode on one side looks exactly like a real change)."""
     assert 4 < compare.MIN_ROUNDS
     fired = 0
-    for seed in SEEDS:
-        b, c = simulate(tmp_path, 100 + seed, 4, 10)
+    for b, c in aa_4x10:
         fired += old_rule_flags(b, c) > 0
         rows = compare.compare_sides(b, c)
         assert all(r.status == compare.NOT_TESTED and not r.gates for r in rows)
     assert fired > len(SEEDS) // 2
 
 
-def test_minimum_rounds_is_what_keeps_bimodal_sets_quiet(tmp_path):
+def test_minimum_rounds_is_what_keeps_bimodal_sets_quiet(aa_4x10):
     """The same A/A data with the minimum lowered to 4 rounds: the round rule then does give false
     regressions in some checks, the reason MIN_ROUNDS is higher."""
     false = 0
-    for seed in SEEDS:
-        b, c = simulate(tmp_path, 100 + seed, 4, 10)
+    for b, c in aa_4x10:
         rows = compare.compare_sides(b, c, min_rounds=4)
         false += sum(r.status in (compare.REGRESSION, compare.IMPROVEMENT) for r in rows)
     assert false > 0

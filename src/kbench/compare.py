@@ -74,8 +74,9 @@ class Measurement:
     """One parameter combination of one benchmark on one side.
 
     ``value`` is asv's result (the median of the samples for timings); None means the benchmark failed, NaN that
-    it was skipped (n/a). ``samples`` are the raw recorded samples (``--record-samples``); ``ci_99`` is asv's
-    99% confidence interval of the value, used only when there are too few samples.
+    it was skipped (n/a). ``samples`` are the raw recorded samples (``--record-samples``), all rounds
+    concatenated; ``ci_99`` and the quartiles are asv's stored statistics, kept for the reports (the rule does
+    not use them: a confidence interval from one process says nothing about the next).
     """
 
     value: Optional[float]
