@@ -173,3 +173,51 @@ def test_fewer_rounds_than_the_minimum_are_never_a_verdict(tmp_path):
     b, c = simulate(tmp_path, 9, compare.MIN_ROUNDS - 1, 5, shift={i: 2.0 for i in range(PARAM_SETS)})
     rows = compare.compare_sides(b, c)
     assert all(r.status == compare.NOT_TESTED and not r.gates and r.ratio > compare.DEFAULT_FACTOR for r in rows)
+
+
+def test_release_check_on_aa_data_exits_0(tmp_path, monkeypatch, capsys):
+    """``kbench release-check --baseline 0.68.1 --candidate 0.68.1`` with asv replaced by synthetic A/A result
+    files in release-check's own layout (R rounds of K): exit 0, no regression and no improvement, R and K in
+    the report; the same files by the old pooled rule would have flagged changes."""
+    import time
+
+    import test_release as tr  # the release-check test helpers (config, fake resolver)
+
+    check = tr.make_check(tmp_path, "0.68.1", "0.68.1")
+    rng = random.Random(2024)
+    per_side = {env: [process_rounds(rng, 1e-4 * (1 + i % 17), check.rounds, check.samples_per_round,
+                                     i % BIMODAL_EVERY == 0) for i in range(PARAM_SETS)]
+                for env in ("aa-replica-1", "aa-replica-2")}
+    params = [[str(i) for i in range(PARAM_SETS)]]
+
+    def run_asv(args, cwd, log_tail=80):
+        assert f"rounds={check.rounds}" in args and f"repeat={check.samples_per_round}" in args
+        out = check.results_dir / "fixture"
+        out.mkdir(parents=True, exist_ok=True)
+        (check.results_dir / "benchmarks.json").write_text(json.dumps(
+            {"version": 2, NAME: synth.bench(NAME, "time", "seconds", params, ["i"])}))
+        for env, samples in per_side.items():
+            data = synth.results_file("0.68.1", "0.50.0", {NAME: synth.row(samples, params=params)})
+            data["env_name"] = env
+            data["results"][NAME][3] = time.time() * 1000  # started_at: written by this run
+            (out / f"{tr.FIXTURE_COMMIT[:8]}-{env}.json").write_text(json.dumps(data))
+        return 0, ["asv output"]
+
+    monkeypatch.setattr(release, "run_asv", run_asv)
+    monkeypatch.setattr(release, "head_commit", lambda repo: tr.FIXTURE_COMMIT)
+    monkeypatch.setattr(release, "ensure_machine", lambda name: "fixture")
+    monkeypatch.setattr(release, "asv_environments",
+                        lambda path, n, py: (list(per_side), [Path("/b"), Path("/c")]))
+    monkeypatch.setattr(release, "probe_environment", lambda p: {"numba": "0.68.1", "llvmlite": "0.50.0"})
+    status = check.run()
+    capsys.readouterr()
+    report = json.loads((tmp_path / "out" / "release-check-0.68.1-vs-0.68.1.json").read_text())
+    assert status == 0 and report["exit_status"] == 0 and not report["problems"]
+    summary = report["summary"]
+    assert summary["tested"] == PARAM_SETS
+    assert summary.get(compare.REGRESSION, 0) == summary.get(compare.IMPROVEMENT, 0) == 0
+    assert report["settings"]["rounds"] == release.DEFAULT_ROUNDS
+    assert report["settings"]["samples_per_round"] == release.DEFAULT_REPEAT
+    infos = {NAME: compare.BenchmarkInfo(NAME, param_names=["i"], params=params)}
+    b, c = (compare.side_from_asv(report[s]["env"]["results_file"], infos) for s in ("baseline", "candidate"))
+    assert old_rule_flags(b, c) > 0
