@@ -1113,8 +1113,9 @@ def render_environment(ctx: Context) -> Dict[str, str]:
 def render_index(ctx: Context) -> Dict[str, str]:
     howto = (
         "<p>This site has two halves. <b>asv's pages</b> (the links on the right of the bar above) show every "
-        "benchmark's history across commits and environments, and the regressions asv detects between "
-        "commits. <b>The kernel views</b> (the links on the left) cut the latest results of each machine the "
+        "benchmark's history across commits and environments, and the steps asv's own detector finds between "
+        "commits (asv's heuristic on one value per commit, not the project's rule: a lead to check, not a "
+        "verdict). <b>The kernel views</b> (the links on the left) cut the latest results of each machine the "
         "way the course asks: scaling with size, memory order, Numba releases against each other, the "
         "roofline, and what each machine ran with. Every page says at the top how to read it and whether "
         "higher or lower is better (times: lower; rates: higher).</p>")
@@ -1138,7 +1139,7 @@ def render_index(ctx: Context) -> Dict[str, str]:
         ("environment.html", "Environments", "Versions, threading layer, BLAS threads and GPUs recorded for each "
          "machine and environment."),
         ("../index.html", "asv: history graphs", "asv's own site: every benchmark against commits, per "
-         "environment and parameter; regressions list and feed."),
+         "environment and parameter; asv's step-detection list and feed (asv's heuristic, not a verdict)."),
     ]
     for href, title, text in cards:
         body.append(f'<div class="card"><h3><a href="{href}">{H.esc(title)}</a></h3><p>{H.esc(text)}</p></div>')
