@@ -13,7 +13,8 @@ A timing row (asv type "time") is
 
 * **not tested** when the rounds cannot be recovered (a single summary value, samples without a known K or
   not a multiple of K) or either side has fewer than ``min_rounds`` (default :data:`MIN_ROUNDS`) rounds; its
-  ratio (of the medians) is shown, it never gates;
+  ratio is shown (of the geometric means of the round medians when rounds are known, else of the medians),
+  it never gates;
 * otherwise tested: ``ratio`` = geometric mean of the candidate's round medians / the baseline's, and
   ``p_value`` = two-sided Welch t-test (``scipy.stats.ttest_ind(equal_var=False)``) on the log round medians.
   The p-values of all tested rows of one comparison are adjusted together into ``q_value``: by default
@@ -388,8 +389,8 @@ def adjust_pvalues(pvalues: Sequence[float], method: str = DEFAULT_ADJUST) -> Li
 
 def pooled_u_test(base: Measurement, cand: Measurement) -> Tuple[float, float]:
     """(ratio of medians, two-sided p) of the rule kbench used before rounds were the unit: a Mann-Whitney U
-    test (scipy) on all samples pooled, as if every sample were independent. Kept only to show, in the tests
-    and in ``kbench noise``, how often it fires on A/A data; it decides nothing."""
+    test (scipy) on all samples pooled, as if every sample were independent. Kept only so that the tests can
+    show how often it fires on A/A data; it decides nothing."""
     from scipy import stats
 
     a, b = base.clean_samples(), cand.clean_samples()
@@ -420,8 +421,9 @@ def _summary(m: Optional[Measurement], medians: Optional[List[float]] = None) ->
 def _measure(row: Row, base: Measurement, cand: Measurement, samples_per_round: Optional[int],
              min_rounds: int) -> None:
     """Fill in the ratio and the raw p-value of one row whose both sides have values; leaves the verdict to
-    :func:`classify`. Without recoverable rounds, or with fewer than ``min_rounds`` on a side, the row gets
-    the ratio of the medians and no test (``p_value`` None), with the reason in ``detail``."""
+    :func:`classify`. With fewer than ``min_rounds`` on a side the row gets the ratio of the geometric means of
+    the round medians, without recoverable rounds the ratio of the medians; either way no test (``p_value``
+    None), with the reason in ``detail``."""
     mb, mc = round_medians(base, samples_per_round), round_medians(cand, samples_per_round)
     if mb is not None and mc is not None:
         row.baseline, row.candidate = _summary(base, mb), _summary(cand, mc)
