@@ -4,8 +4,8 @@ The releases from ``--good`` to ``--bad`` come from the package index. The good 
 the reference every other release is compared with), then the bad one (to confirm there is something to find),
 then a binary search over the releases in between: each step builds an asv environment with the midpoint
 release, runs only the chosen benchmark (and parameter combinations), and compares it with the good release's
-samples using the release-check rule (ratio beyond ``--factor`` and a significant test on the round medians, see kbench.compare). With
-``n`` releases in between that is ``2 + ceil(log2(n + 1))`` measurements at most.
+rounds using the release-check rule (ratio beyond ``--factor`` and a significant test on the round medians,
+see :mod:`kbench.compare`). With ``n`` releases in between that is ``2 + ceil(log2(n + 1))`` measurements at most.
 
 :func:`bisect_releases` is the search alone, on any ``measure(version)`` callable, so it is tested without asv.
 

@@ -792,8 +792,8 @@ def render_markdown(report: Dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-_ADJUST_TEXT = {"holm": "Holm's adjustment (family-wise error rate)", "bh": "Benjamini-Hochberg (false discovery rate)",
-                "none": "no adjustment"}
+_ADJUST_TEXT = {"holm": "Holm's adjustment (family-wise error rate)",
+                "bh": "Benjamini-Hochberg (false discovery rate)", "none": "no adjustment"}
 
 
 def _rule_text(s: Dict[str, Any]) -> str:
@@ -803,8 +803,9 @@ def _rule_text(s: Dict[str, Any]) -> str:
         rounds += f" of {s['samples_per_round']} samples each"
     return (f"{rounds} per side. The unit of evidence is a round (one process): a change counts when the "
             f"ratio of the geometric means of the round medians passes {s['factor']:g}× (or 1/{s['factor']:g}) "
-            f"and Welch's t-test on the log round medians is significant after {_ADJUST_TEXT.get(s.get('adjust'), 'adjustment')} over all "
-            f"tested rows (q < {s['alpha']:g}); a row with fewer than "
+            f"and Welch's t-test on the log round medians is significant after "
+            f"{_ADJUST_TEXT.get(s.get('adjust'), 'adjustment')} over all tested rows (q < {s['alpha']:g}); a row "
+            f"with fewer than "
             f"{s.get('min_rounds', compare.MIN_ROUNDS)} rounds on a side is not tested.")
 
 
