@@ -21,11 +21,15 @@ SYN = DATA / "synthetic"
 REAL = DATA / "real"
 
 
+K = 2  # the fixture's 20 samples a side are read as 10 rounds of 2 (they are drawn independently)
+ROUNDS = 20 // K
+
+
 @pytest.fixture(scope="module")
 def synthetic():
     infos = compare.read_asv_benchmarks(str(SYN / "benchmarks.json"))
-    base = compare.side_from_asv(str(SYN / "baseline.json"), infos, label="0.67.0")
-    cand = compare.side_from_asv(str(SYN / "candidate.json"), infos, label="0.68.1")
+    base = compare.side_from_asv(str(SYN / "baseline.json"), infos, label="0.67.0", samples_per_round=K)
+    cand = compare.side_from_asv(str(SYN / "candidate.json"), infos, label="0.68.1", samples_per_round=K)
     return base, cand
 
 
@@ -45,8 +49,10 @@ def test_clear_regression(rows):
     assert r.status == compare.REGRESSION
     assert r.gates
     assert r.ratio == pytest.approx(1.25, rel=0.03)
-    assert r.test == "mann-whitney-u" and r.p_value < 1e-6
+    assert r.test == compare.TEST and r.rounds == [ROUNDS, ROUNDS]
+    assert r.q_value < compare.DEFAULT_ALPHA and r.q_value >= r.p_value  # adjusted over the family
     assert r.baseline["n"] == r.candidate["n"] == 20
+    assert len(r.baseline["round_medians"]) == ROUNDS
     assert r.unit == "seconds"
 
 
@@ -55,27 +61,51 @@ def test_clear_improvement(rows):
     assert r.status == compare.IMPROVEMENT
     assert not r.gates
     assert r.ratio == pytest.approx(0.75, rel=0.03)
-    assert r.p_value < 1e-6
+    assert r.q_value < compare.DEFAULT_ALPHA
 
 
 def test_significant_but_within_factor_is_no_alarm(rows):
     r = row(rows, "cases.Cases.time_small_shift")
-    assert r.significant and r.p_value < compare.DEFAULT_ALPHA  # real, but small
+    assert r.significant and r.q_value < compare.DEFAULT_ALPHA  # real, but small
     assert r.status == compare.UNCHANGED and not r.gates
 
 
-def test_beyond_factor_but_not_significant_is_no_alarm(rows):
+def test_bimodal_samples_split_by_one_are_no_alarm(rows, synthetic):
+    """Two modes hit by both sides: the pooled medians land in different modes (the old rule's ratio is
+    beyond the factor), the round medians do not move."""
+    base, cand = synthetic
+    key = ("cases.Cases.time_bimodal", ())
+    old_ratio, old_p = compare.pooled_u_test(base.measurements[key], cand.measurements[key])
+    assert old_ratio > compare.DEFAULT_FACTOR
     r = row(rows, "cases.Cases.time_bimodal")
-    assert r.ratio > compare.DEFAULT_FACTOR  # the medians land in different modes...
-    assert r.test == "mann-whitney-u" and r.p_value > 0.1  # ...but the two sample sets are alike
-    assert r.status == compare.NOT_SIGNIFICANT and not r.gates
+    assert r.test == compare.TEST and 1 / compare.DEFAULT_FACTOR <= r.ratio <= compare.DEFAULT_FACTOR
+    assert r.status == compare.UNCHANGED and not r.gates
 
 
-def test_too_few_samples_fall_back_to_confidence_intervals(rows):
+def test_too_few_samples_are_not_tested(rows):
     r = row(rows, "cases.Cases.time_few_samples")
-    assert r.baseline["n"] == 3
-    assert r.test == "ci99-overlap" and r.p_value is None
-    assert r.status == compare.NOT_SIGNIFICANT and not r.gates
+    assert r.baseline["n"] == 3  # not a whole number of rounds of K
+    assert r.test is None and r.p_value is None and r.significant is None
+    assert r.status == compare.NOT_TESTED and not r.gates and "not tested" in r.detail
+    assert r.ratio is not None  # the ratio is still shown
+
+
+def test_without_the_round_size_nothing_is_tested(synthetic):
+    """A single summary value or samples without a known K: every timing row is neutral, none gates."""
+    infos = compare.read_asv_benchmarks(str(SYN / "benchmarks.json"))
+    base = compare.side_from_asv(str(SYN / "baseline.json"), infos)
+    cand = compare.side_from_asv(str(SYN / "candidate.json"), infos)
+    rows = compare.compare_sides(base, cand)
+    measured = [r for r in rows if r.ratio is not None]
+    assert measured and all(r.status == compare.NOT_TESTED and not r.gates for r in measured)
+    values_only = {k: compare.Measurement(m.value) for k, m in base.measurements.items()}
+    one = compare.compare_sides(compare.SideResults("a", base.benchmarks, values_only),
+                                compare.SideResults("b", cand.benchmarks,
+                                                    {k: compare.Measurement(m.value)
+                                                     for k, m in cand.measurements.items()}),
+                                samples_per_round=K)
+    single = [r for r in one if r.ratio is not None]
+    assert single and all(r.status == compare.NOT_TESTED and r.detail == compare.ONE_RUN_DETAIL for r in single)
 
 
 def test_missing_on_one_side(rows):
@@ -113,12 +143,32 @@ def test_parameterised_benchmark_is_compared_per_combination(rows):
     assert got[("100000", "'jit'")].params_text == "size=100000, target=jit"
 
 
-def test_track_and_peakmem_are_reported_but_never_gate(rows):
+def test_track_and_peakmem_without_rounds_are_not_tested(rows):
     track = [r for k, r in rows.items() if k[0] == "cases.Kernel.track_gbps"]
     peak = [r for k, r in rows.items() if k[0] == "cases.Kernel.peakmem_kernel"]
     assert len(track) == len(peak) == 4
-    assert all(r.status == compare.DECREASE and not r.gates and r.unit == "GB/s" for r in track)
-    assert all(r.status == compare.INCREASE and not r.gates and r.unit == "bytes" for r in peak)
+    assert all(r.status == compare.NOT_TESTED and not r.gates and r.unit == "GB/s" for r in track)
+    assert all(r.status == compare.NOT_TESTED and not r.gates and r.unit == "bytes" for r in peak)
+
+
+def rounds_of(rng, centre, rounds, k, process=0.03, noise=0.01):
+    """Samples of ``rounds`` processes of ``k`` samples: a per-process factor, then per-sample noise."""
+    out = []
+    for _ in range(rounds):
+        level = centre * math.exp(rng.gauss(0, process))
+        out += [level * math.exp(rng.gauss(0, noise)) for _ in range(k)]
+    return compare.Measurement(sorted(out)[len(out) // 2], samples=out)
+
+
+def test_track_with_rounds_reports_increase_and_decrease_but_never_gates():
+    rng = random.Random(3)
+    info = compare.BenchmarkInfo("a.B.track_gbps", type="track", unit="GB/s")
+    down = compare.compare_measurement(info.name, {}, info, rounds_of(rng, 10.0, 6, 3), rounds_of(rng, 6.0, 6, 3),
+                                       samples_per_round=3)
+    up = compare.compare_measurement(info.name, {}, info, rounds_of(rng, 6.0, 6, 3), rounds_of(rng, 10.0, 6, 3),
+                                     samples_per_round=3)
+    assert down.status == compare.DECREASE and up.status == compare.INCREASE
+    assert not down.gates and not up.gates
 
 
 def test_only_timing_regressions_gate(rows):
@@ -126,14 +176,18 @@ def test_only_timing_regressions_gate(rows):
     assert gating == [("cases.Cases.time_regressed", ""), ("cases.Kernel.time_kernel", "size=100000, target=jit")]
 
 
-def test_factor_and_alpha_are_honoured(synthetic):
+def test_factor_and_alpha_are_honoured(synthetic, rows):
     base, cand = synthetic
     loose = {r.benchmark: r for r in compare.compare_sides(base, cand, factor=1.5) if not r.params}
     assert loose["cases.Cases.time_regressed"].status == compare.UNCHANGED
     tight = {r.benchmark: r for r in compare.compare_sides(base, cand, factor=1.02) if not r.params}
     assert tight["cases.Cases.time_small_shift"].status == compare.REGRESSION
-    lax = {r.benchmark: r for r in compare.compare_sides(base, cand, alpha=0.9) if not r.params}
-    assert lax["cases.Cases.time_bimodal"].status == compare.REGRESSION  # p = 0.8 passes a silly alpha
+    q = row(rows, "cases.Cases.time_regressed").q_value
+    strict = {r.benchmark: r for r in compare.compare_sides(base, cand, alpha=q) if not r.params}  # q < alpha fails
+    assert strict["cases.Cases.time_regressed"].status == compare.UNDECIDED  # beyond the factor, not shown
+    assert not strict["cases.Cases.time_regressed"].gates
+    fewer = {r.benchmark: r for r in compare.compare_sides(base, cand, min_rounds=ROUNDS + 1) if not r.params}
+    assert fewer["cases.Cases.time_regressed"].status == compare.NOT_TESTED
     with pytest.raises(ValueError):
         compare.compare_sides(base, cand, factor=1.0)
 
@@ -145,6 +199,8 @@ def test_summary_counts(rows):
     assert counts[compare.FAILED] == 1
     assert counts[compare.SKIPPED] == 2
     assert counts[compare.MISSING] == 2
+    assert counts[compare.NOT_TESTED] == sum(1 for r in rows.values() if r.ratio is not None and r.test is None)
+    assert counts["tested"] == sum(1 for r in rows.values() if r.p_value is not None)
     assert counts["total"] == len(rows)
 
 
@@ -197,7 +253,8 @@ def test_real_two_release_results():
     rows = compare.compare_sides(base, cand, expected=selection)
     assert len(rows) == 2
     for r in rows:
-        assert r.status in (compare.UNCHANGED, compare.NOT_SIGNIFICANT, compare.REGRESSION, compare.IMPROVEMENT)
+        # rounds without a fixed K per round (recorded before -a repeat=K): not tested, never a verdict
+        assert r.status == compare.NOT_TESTED and not r.gates
         assert r.baseline["n"] >= 15 and r.candidate["n"] >= 15  # 3 rounds of samples
         assert 0.5 < r.ratio < 2.0
     # without a selection the unselected combinations (n/a on both sides) are skipped rows, never errors
@@ -229,33 +286,70 @@ def test_selection_matches_asv():
 
 
 # --- statistics -----------------------------------------------------------------------------------------------
-def test_fallback_u_test_matches_scipy():
+def test_split_rounds():
+    samples = [1.0, 2.0, 3.0, 10.0, 20.0, 30.0]
+    assert compare.split_rounds(samples, 3) == [[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]]
+    assert compare.split_rounds(samples, 4) is None  # not a whole number of rounds
+    assert compare.split_rounds(samples, None) is None and compare.split_rounds(None, 3) is None
+    assert compare.split_rounds([1.0, None, 3.0, 4.0, 5.0, 6.0], 3) == [[4.0, 5.0, 6.0]]  # a broken round is lost
+    assert compare.round_medians(compare.Measurement(2.0, samples=samples), 3) == [2.0, 20.0]
+
+
+def test_welch_on_log_round_medians_by_hand():
     stats = pytest.importorskip("scipy.stats")
-    rng = random.Random(7)
-    for m, n, shift, rounded in [(5, 5, 0.5, False), (7, 6, 1.0, False), (12, 10, 0.3, False),
-                                 (25, 25, 0.2, False), (40, 30, 0.3, False), (10, 10, 0.4, True)]:
-        x = [rng.gauss(0, 1) for _ in range(m)]
-        y = [rng.gauss(shift, 1) for _ in range(n)]
-        if rounded:
-            x, y = [round(v) for v in x], [round(v) for v in y]
-        u, p = compare.mann_whitney_u_fallback(x, y)
-        exact = not rounded and m * n <= 2500 and min(m, n) <= 25
-        ref = stats.mannwhitneyu(x, y, alternative="two-sided", method="exact" if exact else "asymptotic")
-        assert u == pytest.approx(ref.statistic)
-        assert p == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-12)
+    b, c = [1.0, 1.1, 0.95, 1.05], [1.3, 1.2, 1.45, 1.25, 1.35]
+    ratio, p = compare.welch_log_test(b, c)
+    lb, lc = [math.log(x) for x in b], [math.log(x) for x in c]
+    mb, mc = sum(lb) / len(lb), sum(lc) / len(lc)
+    vb = sum((x - mb) ** 2 for x in lb) / (len(lb) - 1) / len(lb)
+    vc = sum((x - mc) ** 2 for x in lc) / (len(lc) - 1) / len(lc)
+    t = (mc - mb) / math.sqrt(vb + vc)
+    df = (vb + vc) ** 2 / (vb ** 2 / (len(lb) - 1) + vc ** 2 / (len(lc) - 1))
+    assert ratio == pytest.approx(math.exp(mc - mb))
+    assert p == pytest.approx(2 * stats.t.sf(abs(t), df))
+    assert math.isnan(compare.welch_log_test([1.0], c)[1])  # one round: no test
+    assert math.isnan(compare.welch_log_test([1.0, 1.0], [2.0, 2.0])[1])  # no spread: undefined
 
 
-def test_min_pvalue_and_the_choice_of_test():
-    assert compare.min_pvalue(3, 3) == pytest.approx(0.1)
-    assert compare.min_pvalue(7, 7) < compare.DEFAULT_ALPHA < compare.min_pvalue(6, 6)
-    few = compare.Measurement(1.0, samples=[1.0, 1.1, 0.9], ci_99=(0.8, 1.2))
-    far = compare.Measurement(2.0, samples=[2.0, 2.1, 1.9], ci_99=(1.8, 2.2))
-    assert compare.significance(few, far) == (True, None, "ci99-overlap")
-    bare = compare.Measurement(1.0)
-    assert compare.significance(bare, far) == (None, None, None)
-    tied = compare.Measurement(1.0, samples=[1.0] * 20)
-    sig, p, test = compare.significance(tied, tied)
-    assert test == "mann-whitney-u" and not sig and p == pytest.approx(1.0)
+def test_pvalue_adjustment():
+    ps = [0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205]
+    bh = compare.adjust_pvalues(ps, "bh")
+    m = len(ps)
+    by_hand = [min(min(ps[j] * m / (j + 1) for j in range(i, m)), 1.0) for i in range(m)]  # ps are sorted
+    assert bh == pytest.approx(by_hand)
+    holm = compare.adjust_pvalues(ps, "holm")
+    steps = [min(1.0, (m - i) * ps[i]) for i in range(m)]  # ps are sorted: (m - rank) p, then running maximum
+    assert holm == pytest.approx([max(steps[: i + 1]) for i in range(m)])
+    assert all(h >= q for h, q in zip(holm, bh))
+    shuffled = [ps[i] for i in (3, 0, 7, 1, 6, 2, 5, 4)]
+    assert compare.adjust_pvalues(shuffled, "holm") == pytest.approx([holm[i] for i in (3, 0, 7, 1, 6, 2, 5, 4)])
+    assert compare.adjust_pvalues(ps, "none") == ps
+    with pytest.raises(ValueError):
+        compare.adjust_pvalues(ps, "bonferroni-ish")
+
+
+def test_the_family_of_tests_matters():
+    """The same modest change is a regression when it is the only comparison, undecided among hundreds of
+    unchanged rows: the error rate is held over the whole check."""
+    rng = random.Random(11)
+    info = compare.BenchmarkInfo("a.B.time_x")
+    R = compare.MIN_ROUNDS
+    base, cand = rounds_of(rng, 1e-3, R, 5, process=0.05), rounds_of(rng, 1.2e-3, R, 5, process=0.05)
+    alone = compare.compare_measurement(info.name, {}, info, base, cand, samples_per_round=5)
+    assert alone.status == compare.REGRESSION and alone.q_value == alone.p_value
+    bm, cm = {("a.B.time_x", ("0",)): base}, {("a.B.time_x", ("0",)): cand}
+    for i in range(1, 400):
+        bm[("a.B.time_x", (str(i),))] = rounds_of(rng, 1e-3, R, 5, process=0.05)
+        cm[("a.B.time_x", (str(i),))] = rounds_of(rng, 1e-3, R, 5, process=0.05)
+    binfo = {info.name: compare.BenchmarkInfo(info.name, param_names=["i"], params=[[str(i) for i in range(400)]])}
+    rows = compare.compare_sides(compare.SideResults("a", binfo, bm), compare.SideResults("b", binfo, cm),
+                                 samples_per_round=5)
+    first = rows[0]
+    assert first.params == {"i": "0"} and first.p_value == pytest.approx(alone.p_value)
+    assert first.q_value > first.p_value
+    assert first.q_value >= compare.DEFAULT_ALPHA
+    assert first.status == compare.UNDECIDED and not first.gates
+    assert all(r.adjustment == compare.DEFAULT_ADJUST for r in rows)
 
 
 def test_formatting():
@@ -274,8 +368,8 @@ RELEASES = ["0.58.0", "0.58.1", "0.59.0", "0.59.1", "0.60.0", "0.61.0", "0.61.2"
 
 
 def noisy_measure(first_bad, slowdown=1.3, seed=0):
-    """A fake ``measure``: 20 samples of log-normal noise around 1 ms, ``slowdown`` times that from
-    ``first_bad`` on; each call is counted."""
+    """A fake ``measure``: 20 samples (10 rounds of K = 2) of log-normal noise around 1 ms, ``slowdown`` times
+    that from ``first_bad`` on; each call is counted."""
     calls = []
     rng = random.Random(seed)
     bad_from = RELEASES.index(first_bad) if first_bad else len(RELEASES)
@@ -287,7 +381,7 @@ def noisy_measure(first_bad, slowdown=1.3, seed=0):
         return compare.Measurement(sorted(samples)[10], samples=samples)
 
     def is_slower(good, m):
-        r = compare.compare_measurement("b", {}, compare.BenchmarkInfo("b"), good, m)
+        r = compare.compare_measurement("b", {}, compare.BenchmarkInfo("b"), good, m, samples_per_round=K)
         return r.status == compare.REGRESSION
 
     return measure, is_slower, calls
@@ -378,7 +472,8 @@ def test_bisect_command_end_to_end_with_fake_measurements(tmp_path, monkeypatch,
         slow = 1.5 if Version(version) >= Version("0.64.0") else 1.0
         meas = {}
         for combo in self.combos:
-            samples = [1e-4 * slow * math.exp(rng.gauss(0, 0.02)) for _ in range(20)]
+            samples = [1e-4 * slow * math.exp(rng.gauss(0, 0.02))
+                       for _ in range(release.DEFAULT_ROUNDS * release.DEFAULT_REPEAT)]
             meas[(info.name, combo)] = compare.Measurement(sorted(samples)[10], samples=samples)
         return compare.SideResults(version, {info.name: info}, meas, env={"imported": {"numba": version}})
 

@@ -103,7 +103,8 @@ def test_release_check_picks_versions_from_the_index(tmp_path, monkeypatch):
     assert check.rounds == release.QUICK_ROUNDS
     run_args = check.asv_run_args(Path("/tmp/c.json"), "abc", "m")
     assert run_args[:2] == ["run", "abc^!"]
-    for flag in ("--record-samples", "--interleave-rounds", "rounds=2", f"repeat={release.QUICK_REPEAT}"):
+    for flag in ("--record-samples", "--interleave-rounds", f"rounds={release.QUICK_ROUNDS}",
+                 f"repeat={release.QUICK_REPEAT}"):
         assert flag in run_args
 
 
@@ -283,6 +284,7 @@ def fake_asv(monkeypatch, check, fixtures, imported=None, rc=0):
 
     def run_asv(args, cwd, log_tail=80):
         assert "--record-samples" in args and "--interleave-rounds" in args
+        assert f"repeat={check.samples_per_round}" in args  # the fixed K that makes rounds recoverable
         out = check.results_dir / "fixture"
         out.mkdir(parents=True, exist_ok=True)
         shutil.copy(SYN / "benchmarks.json", check.results_dir / "benchmarks.json")
@@ -305,6 +307,8 @@ def fake_asv(monkeypatch, check, fixtures, imported=None, rc=0):
 
 
 def run_fake(tmp_path, monkeypatch, capsys, bench, **kw):
+    # the fixture's 20 independent samples a side stand for 10 rounds of K = 2
+    monkeypatch.setattr(release, "DEFAULT_REPEAT", 2)
     check = make_check(tmp_path, "0.67.0", "0.68.1", bench=bench)
     fake_asv(monkeypatch, check, {"baseline": SYN / "baseline.json", "candidate": SYN / "candidate.json"}, **kw)
     status = check.run()
@@ -325,7 +329,8 @@ def test_regression_exits_1(tmp_path, monkeypatch, capsys):
     regressions = md.split("## Regressions")[1].split("## Improvements")[0]
     assert "`cases.Cases.time_regressed`" in regressions and "size=100000, target=jit" in regressions
     assert "ms" in regressions and "µs" in regressions
-    assert "## Other changes" in md and "GB/s" in md
+    assert "## Not tested" in md and "GB/s" in md  # track_gbps: 5 rounds of 2 < MIN_ROUNDS
+    assert report["settings"]["samples_per_round"] == 2 and report["settings"]["min_rounds"] == compare.MIN_ROUNDS
 
 
 def test_no_regression_exits_0(tmp_path, monkeypatch, capsys):
@@ -443,13 +448,14 @@ def run_cli(tmp_path, argv, timeout):
 def test_aa_same_release_on_both_sides_reports_no_regression(tmp_path):
     version = "0.68.1"
     proc, results = run_cli(tmp_path, ["--baseline", version, "--candidate", version, "--bench", AA_SUBSET,
-                                       "--rounds", "4"], timeout=900)
+                                       "--rounds", str(compare.MIN_ROUNDS)], timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads((results / "release-checks" / f"release-check-{version}-vs-{version}.json").read_text())
     assert report["summary"].get(compare.REGRESSION, 0) == 0 and not report["problems"]
     rows = report["rows"]
     assert len(rows) == 1 and rows[0]["ratio"] is not None
-    assert rows[0]["baseline"]["n"] >= 20 and rows[0]["candidate"]["n"] >= 20  # 4 rounds of >= 5 samples
+    assert rows[0]["rounds"] == [compare.MIN_ROUNDS] * 2 and rows[0]["test"] == compare.TEST
+    assert rows[0]["baseline"]["n"] == compare.MIN_ROUNDS * release.DEFAULT_REPEAT  # exactly K per round
     names = {report[s]["env"]["env_name"] for s in ("baseline", "candidate")}
     assert len(names) == 2  # two result files, one per replica
     for side in ("baseline", "candidate"):
@@ -461,7 +467,7 @@ def test_aa_same_release_on_both_sides_reports_no_regression(tmp_path):
 def test_two_releases_end_to_end(tmp_path):
     baseline, candidate = "0.67.0", "0.68.1"
     proc, results = run_cli(tmp_path, ["--baseline", baseline, "--candidate", candidate, "--bench", SUBSET,
-                                       "--rounds", "3"], timeout=1200)
+                                       "--rounds", str(compare.MIN_ROUNDS)], timeout=1200)
     assert proc.returncode in (0, 1), proc.stderr[-3000:]
     stem = results / "release-checks" / f"release-check-{baseline}-vs-{candidate}"
     report = json.loads(Path(f"{stem}.json").read_text())
@@ -484,8 +490,8 @@ def test_two_releases_end_to_end(tmp_path):
     assert {r["params"]["target"] for r in rows} == {"'jit'", "'numpy_sum'"}
     for r in rows:
         assert r["status"] not in (compare.FAILED, compare.MISSING)
-        assert r["test"] == "mann-whitney-u" and r["p_value"] is not None
-        assert r["baseline"]["n"] >= 15 and r["candidate"]["n"] >= 15
+        assert r["test"] == compare.TEST and r["p_value"] is not None
+        assert r["baseline"]["n"] == r["candidate"]["n"] == compare.MIN_ROUNDS * release.DEFAULT_REPEAT
 
 
 def test_a_report_rewrite_cut_off_by_a_full_disk_keeps_the_previous_report(tmp_path, monkeypatch, capsys):

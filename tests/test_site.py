@@ -23,7 +23,7 @@ import pytest
 
 pytest.importorskip("asv")
 
-from kbench import site  # noqa: E402
+from kbench import compare, site  # noqa: E402
 from kbench.site import _data, _views  # noqa: E402
 
 NAN = float("nan")
@@ -89,8 +89,8 @@ def _value(name, p, machine, version, commit_index):
     for bench, params, f in (REGRESSED, IMPROVED):
         if name == bench and all(p.get(k) == v for k, v in params.items()) and version == "0.68.1":
             factor = f
-    if commit_index == 1 and version == "0.68.1":
-        factor *= 5.0  # the newest commit, only measured under 0.68.1 on the CPU machine: must not be compared
+    if commit_index == 1:
+        factor *= 5.0  # the newest commit, only measured under one Numba on the CPU machine: must not be compared
     if name == "matmul.Matmul.time_kernel":
         n = p["size"]
         return (2e-6 + 2.0 * n ** 3 / (_rate(target, gpu_machine)[0] * 1e9)) * factor
@@ -138,9 +138,10 @@ def _record(machine, env_name, version):
     }
 
 
-def make_fixture(root: Path) -> dict:
+def make_fixture(root: Path, newest_commit_numba: str = "0.68.1") -> dict:
     """Write a git repository, an asv config, results for two machines and a release-check report under
-    ``root``. Returns the paths and the expected release ratios."""
+    ``root``. The newest commit is measured on the CPU machine only, under ``newest_commit_numba`` only.
+    Returns the paths and the expected release ratios."""
     from asv import results as asv_results
     from asv import runner
 
@@ -176,8 +177,8 @@ def make_fixture(root: Path) -> dict:
         for version, env_name in ENVS.items():
             (folder / f"environment-{env_name}.json").write_text(json.dumps(_record(machine, env_name, version)))
             for ci, commit in enumerate(commits):
-                if ci == 1 and (machine == GPU or version != "0.68.1"):
-                    continue  # the newest commit: only the CPU machine under 0.68.1
+                if ci == 1 and (machine == GPU or version != newest_commit_numba):
+                    continue  # the newest commit: only the CPU machine under one Numba
                 date = int(_git(repo, "log", "-1", "--format=%ct", commit)) * 1000
                 req = {"numpy": "2.4.6", "llvmlite": "0.50.0" if version == "0.68.1" else "0.49.0",
                        "numba": version, "scipy": "1.17.1"}
@@ -356,19 +357,87 @@ def test_release_ratios_on_the_fixture(built):
             # compared at the older commit, the newest one measured under both releases
             assert row.commit == built["commits"][0]
             assert row.ratios["0.68.1"] == pytest.approx(expected, rel=1e-9)
-            assert row.regression == (expected > 1.1)
-            assert row.improvement == (expected < 1 / 1.1)
+            assert row.verdict == "not tested" and row.beyond_factor
         unchanged = [r for r in rows if (r.benchmark, tuple(sorted(r.params.items()))) not in
                      {(b, tuple(sorted(p.items()))) for b, p, _ in (REGRESSED, IMPROVED)}]
         assert unchanged and all(r.ratios["0.68.1"] == pytest.approx(1.0) for r in unchanged)
-        assert sum(r.regression for r in rows) == 1
-        assert rows[0].benchmark == REGRESSED[0]  # regressions first
+        assert not any(r.beyond_factor for r in unchanged)
+        assert all(r.verdict == "not tested" for r in rows)
+        assert rows[0].benchmark == REGRESSED[0]  # largest deviation first: |log 1.3| > |log 0.8|
         # skipped GPU targets on the CPU machine are not compared
         assert all(r.params.get("target") not in ("cuda", "cuda_tiled") for r in rows) == (machine_name == CPU)
     page = (built["html"] / "kbench" / "releases.html").read_text()
-    assert "1.30\u00d7" in page and "0.80\u00d7" in page and 'class="tag bad"' in page
+    assert "1.30\u00d7" in page and "0.80\u00d7" in page
+    assert "one run per side: not tested" in page
+    # no verdict from the ratios, and the fixture's report predates the round rule: no red, no green
+    assert 'class="tag bad"' not in page and 'class="tag good"' not in page
+    assert 'class="regression"' not in page and 'class="improvement"' not in page
+    assert "old rule: not a verdict" in page
     assert "release-checks/release-check-0.67.0-vs-0.68.1.html" in page
     assert "release-checks/release-check-0.67.0-vs-0.68.1.md" in page
+    report_page = (built["html"] / "kbench" / "release-checks" / "release-check-0.67.0-vs-0.68.1.html").read_text()
+    assert "not tested (old rule said regression)" in report_page and 'class="regression"' not in report_page
+
+
+def _current_report(status, rows, summary):
+    return {"kind": "kbench-release-check", "format": 1, "created": "2026-11-22T13:00:00+00:00",
+            "baseline": {"version": "0.67.0"}, "candidate": {"version": "0.68.1"}, "commit": "c" * 40,
+            "machine": CPU, "python": "3.11", "exit_status": status, "problems": [], "summary": summary,
+            "settings": {"factor": 1.1, "alpha": 0.01, "rounds": 8, "samples_per_round": 5, "min_rounds": 6,
+                         "test": compare.TEST, "adjust": "holm"}, "rows": rows}
+
+
+def test_releases_page_shows_the_verdicts_of_current_reports(tmp_path):
+    reg = {"benchmark": REGRESSED[0], "params": {k: repr(v) for k, v in REGRESSED[1].items()}, "type": "time",
+           "unit": "seconds", "status": compare.REGRESSION, "gates": True, "ratio": 1.3, "p_value": 1e-6,
+           "q_value": 1e-4, "test": compare.TEST, "baseline": {"median": 1e-3}, "candidate": {"median": 1.3e-3}}
+    und = dict(reg, benchmark="sumsq.SumSquares.time_kernel", status=compare.UNDECIDED, gates=False, ratio=1.2,
+               p_value=0.01, q_value=0.5)
+    with_regression = _current_report(1, [reg, und], {compare.REGRESSION: 1, compare.UNDECIDED: 1, "total": 2})
+    with_regression["_path"] = tmp_path / "release-check-0.67.0-vs-0.68.1.json"
+    clean = _current_report(0, [und], {compare.UNDECIDED: 1, "total": 1})
+    clean["_path"] = tmp_path / "release-check-0.68.1-vs-0.68.1.json"
+    ctx = _views.Context(results_dir=tmp_path, machines={}, benchmarks={}, reports=[with_regression, clean],
+                         report_pages={}, asv_status="", vendor_status="")
+    page = _views.render_releases(ctx)["releases.html"]
+    assert page.count('class="tag bad">regression</span>') == 1
+    assert page.count('class="tag good">no regression</span>') == 1
+    assert "1 undecided" in page
+    assert 'class="regression"' in page and "1.300\u00d7" in page  # the verdict row of the first report
+    detail = _views.render_report_page(with_regression, "x", {})
+    assert 'class="regression"' in detail and "undecided" in detail and "q 0.0001" in detail
+    broken = dict(clean, exit_status=2)
+    assert "run broke" in _views.render_report_page(broken, "y", {})
+
+
+def test_views_open_on_the_newest_commit(tmp_path):
+    """The newest commit measured only under the older Numba: the scaling, memory-order and roofline views
+    still open on it (not on the newest Numba's older commit)."""
+    fx = make_fixture(tmp_path, newest_commit_numba="0.67.0")
+    machines = _data.load_machines(fx["results"])
+    benchmarks = _data.load_benchmarks(fx["results"])
+    cpu = machines[CPU]
+    assert cpu.newest_env().numba == "0.68.1"  # the newest Numba...
+    order = _views.envs_newest_commit_first(cpu, ["matmul.Matmul.time_kernel"], benchmarks)
+    assert [e.numba for e in order] == ["0.67.0", "0.68.1"]  # ...comes second: its results are older
+    rf, _ = _data.latest_values(order[0], "matmul.Matmul.time_kernel", benchmarks)
+    assert rf.commit == fx["commits"][1]
+    gpu_order = _views.envs_newest_commit_first(machines[GPU], ["matmul.Matmul.time_kernel"], benchmarks)
+    assert [e.numba for e in gpu_order] == ["0.68.1", "0.67.0"]  # same commit everywhere: newest Numba first
+    ctx = _views.Context(results_dir=fx["results"], machines=machines, benchmarks=benchmarks, reports=[],
+                         report_pages={}, asv_status="", vendor_status="")
+    newest_short = fx["commits"][1][:8]
+
+    def first_open_block(html_text, machine):
+        part = html_text.split(f"Machine <code>{machine}</code>", 1)[1]
+        m = re.search(r"<details[^>]*\bopen\b[^>]*>\s*<summary>(.*?)</summary>", part, flags=re.S)
+        assert m, "no open block"
+        return m.group(1)
+
+    pages = {**_views.render_scaling(ctx), **_views.render_layout(ctx), **_views.render_roofline(ctx)}
+    for name in ("scaling-matmul.html", "layout.html", "roofline.html"):
+        summary = first_open_block(pages[name], CPU)
+        assert "Numba 0.67.0" in summary and newest_short in summary, (name, summary)
 
 
 def test_roofline_ceilings_and_placement(built):

@@ -505,9 +505,13 @@ def test_pr_benchmarks_gate_on_a_label_on_a_hosted_runner():
         assert "run-benchmarks" in str(job.get("if", ""))
         assert not is_self_hosted(job)
         runs = "\n".join(step.get("run") or "" for step in steps(job))
-        assert "asv continuous" in runs and "--split" in runs and "--factor" in runs
-        assert "asv compare" in runs and "GITHUB_STEP_SUMMARY" in runs
-        assert "broken" in runs and "regression" in runs
+        # the project's one rule: interleaved rounds with a fixed sample count, compared by kbench.compare
+        assert "asv run" in runs and "--interleave-rounds" in runs and "--record-samples" in runs
+        assert 'rounds="$ROUNDS"' in runs and 'repeat="$REPEAT"' in runs and '--bench "$GATE_BENCH"' in runs
+        assert "python -m kbench.compare" in runs and '--samples-per-round "$REPEAT"' in runs
+        assert "asv continuous" not in runs and "GITHUB_STEP_SUMMARY" in runs
+        assert "broken" in runs and "regression" in runs and "undecided" in runs
+        assert int(job["env"]["ROUNDS"]) >= __import__("kbench.compare").compare.MIN_ROUNDS
 
 
 def test_publish_deploys_to_pages():

@@ -4,8 +4,8 @@ The releases from ``--good`` to ``--bad`` come from the package index. The good 
 the reference every other release is compared with), then the bad one (to confirm there is something to find),
 then a binary search over the releases in between: each step builds an asv environment with the midpoint
 release, runs only the chosen benchmark (and parameter combinations), and compares it with the good release's
-samples using the release-check rule (ratio beyond ``--factor`` and a significant Mann-Whitney U test). With
-``n`` releases in between that is ``2 + ceil(log2(n + 1))`` measurements at most.
+rounds using the release-check rule (ratio beyond ``--factor`` and a significant test on the round medians,
+see :mod:`kbench.compare`). With ``n`` releases in between that is ``2 + ceil(log2(n + 1))`` measurements at most.
 
 :func:`bisect_releases` is the search alone, on any ``measure(version)`` callable, so it is tested without asv.
 
@@ -213,9 +213,8 @@ class Bisector:
         with tempfile.TemporaryDirectory(prefix="kbench-bisect-") as tmp:
             config_file, env_name, env_path = self._derived(version, Path(tmp))
             args = ["run", f"{self.commit}^!", "--config", str(config_file), "--machine", self.machine,
-                    "--record-samples", "-a", f"rounds={c.rounds}", "--bench", bench_regex(self.bench, self.combos)]
-            if c.quick:
-                args += ["-a", f"repeat={release.QUICK_REPEAT}"]
+                    "--record-samples", "-a", f"rounds={c.rounds}", "-a", f"repeat={c.samples_per_round}",
+                    "--bench", bench_regex(self.bench, self.combos)]
             if c.show_stderr:
                 args.append("--show-stderr")
             started = (time.time() - 1.0) * 1000.0
@@ -233,7 +232,8 @@ class Bisector:
         selection = {self.bench: self.combos}
         side = _io.side_from_asv(path, benchmarks={self.bench: self.info} if self.info else None,
                                      label=version, selection=selection, started_after=started,
-                                     env={"imported": probe, "env_name": env_name})
+                                     env={"imported": probe, "env_name": env_name},
+                                     samples_per_round=c.samples_per_round)
         values = [m for m in side.measurements.values()]
         if not values:
             raise MeasureError(f"{self.bench} produced no result with numba {version}")
@@ -243,7 +243,10 @@ class Bisector:
         return side
 
     def is_slower(self, good: compare.SideResults, other: compare.SideResults) -> bool:
-        rows = compare.compare_sides(good, other, self.check.factor, self.check.alpha)
+        """Slower by the one rule of :mod:`kbench.compare` (rounds, Welch on log round medians, Holm over the
+        selected combinations); undecided and not-tested combinations do not count as slower."""
+        rows = compare.compare_sides(good, other, self.check.factor, self.check.alpha,
+                                     samples_per_round=self.check.samples_per_round)
         return any(r.status in (compare.REGRESSION, compare.INCREASE) for r in rows)
 
 
@@ -291,7 +294,8 @@ def bisect_report(result: BisectResult, bis: Bisector, wall: float) -> Dict[str,
     steps = []
     for version in result.measured:
         side = result.measurements[version]
-        rows = compare.compare_sides(good, side, bis.check.factor, bis.check.alpha)
+        rows = compare.compare_sides(good, side, bis.check.factor, bis.check.alpha,
+                                     samples_per_round=bis.check.samples_per_round)
         steps.append({"version": version, "slower": result.slower.get(version, False),
                       "imported": side.env.get("imported", {}), "rows": [r.to_json() for r in rows]})
     return {"kind": "kbench-bisect", "format": 1, "benchmark": bis.bench, "params": bis.wanted,
@@ -299,7 +303,8 @@ def bisect_report(result: BisectResult, bis: Bisector, wall: float) -> Dict[str,
             "first_bad": result.first_bad, "last_good": result.last_good, "reason": result.reason,
             "measured": result.measured, "commit": bis.commit, "machine": bis.machine,
             "settings": {"factor": bis.check.factor, "alpha": bis.check.alpha, "rounds": bis.check.rounds,
-                         "python": bis.check.python},
+                         "samples_per_round": bis.check.samples_per_round, "min_rounds": compare.MIN_ROUNDS,
+                         "test": compare.TEST, "adjust": compare.DEFAULT_ADJUST, "python": bis.check.python},
             "wall_seconds": round(wall, 1), "steps": steps}
 
 
@@ -307,9 +312,9 @@ def render_bisect_markdown(report: Dict[str, Any]) -> str:
     s = report["settings"]
     out = [f"# Bisect: `{report['benchmark']}` from Numba {report['good']} to {report['bad']}", "",
            f"**{report['reason']}.** Measured {len(report['measured'])} of {len(report['releases'])} releases "
-           f"({', '.join(report['releases'])}); slower means a ratio beyond {s['factor']:g}× against "
-           f"{report['good']} with a Mann-Whitney U p < {s['alpha']:g}; {s['rounds']} rounds per release.", "",
-           "| numba | verdict | params | ratio to good | p (U test) | median |", "|---|---|---|---|---|---|"]
+           f"({', '.join(report['releases'])}); slower means a regression against {report['good']} by the "
+           f"release check's rule: " + release._rule_text(s), "",
+           "| numba | verdict | params | ratio to good | test (p, adjusted q) | median |", "|---|---|---|---|---|---|"]
     for step in sorted(report["steps"], key=lambda st: Version(st["version"])):
         for r in step["rows"]:
             verdict = "good (reference)" if step["version"] == report["good"] else \

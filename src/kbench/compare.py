@@ -1,19 +1,37 @@
 """Compare two sets of asv results benchmark by benchmark, parameter combination by parameter combination.
 
 Everything here is pure: it reads asv result files (or takes data already in memory) and returns rows; it never
-runs asv. ``kbench release-check`` and ``kbench bisect`` build on it.
+runs asv. ``kbench release-check``, ``kbench bisect``, the pull-request gate (``python -m kbench.compare``),
+``kbench noise`` and the results site all use this one rule (docs/release-check.md explains the choices).
 
-A change is a *regression* only when both hold:
+**The unit of evidence is a round** (one benchmark process), not a sample: the samples of one process share
+its state (thread placement, clocks, allocation), so they are not independent. The runs pass a fixed sample
+count per round (``-a repeat=K``), which makes the rounds recoverable from asv's concatenated sample list
+(:func:`split_rounds`); each round is reduced to its median.
 
-* the ratio of medians, candidate / baseline, exceeds ``factor`` (default 1.10), and
-* the difference is statistically significant on the recorded samples: a two-sided Mann-Whitney U test with
-  p < ``alpha`` (default 0.002, the threshold ``asv compare`` uses). When there are too few samples for the test
-  to ever reach ``alpha`` (for example a ``--quick`` run), asv's fallback is used: the two 99% confidence
-  intervals asv stored must not overlap.
+A timing row (asv type "time") is
 
-Improvements are the mirror image (ratio < 1/factor and significant). Only timing benchmarks (asv type "time":
-``time_*`` and ``timeraw_*``) gate; ``track_*``, ``mem_*`` and ``peakmem_*`` rows are computed the same way but
-reported as informational increases/decreases, because asv cannot tell whether higher is better for them.
+* **not tested** when the rounds cannot be recovered (a single summary value, samples without a known K or
+  not a multiple of K) or either side has fewer than ``min_rounds`` (default :data:`MIN_ROUNDS`) rounds; its
+  ratio is shown (of the geometric means of the round medians when rounds are known, else of the medians),
+  it never gates;
+* otherwise tested: ``ratio`` = geometric mean of the candidate's round medians / the baseline's, and
+  ``p_value`` = two-sided Welch t-test (``scipy.stats.ttest_ind(equal_var=False)``) on the log round medians.
+  The p-values of all tested rows of one comparison are adjusted together into ``q_value``: by default
+  Holm's step-down method, which holds the family-wise error rate at ``alpha`` (default
+  :data:`DEFAULT_ALPHA`): whatever the number of rows and of real changes, the chance that a check reports
+  even one false change is at most alpha. (Benjamini-Hochberg, ``scipy.stats.false_discovery_control``, is
+  available as ``adjust="bh"``; it controls the false discovery rate, which lets a false alarm through next to
+  real ones.) Then the row is
+
+  - a **regression** when ratio > ``factor`` (default 1.10) and q < alpha; an **improvement** when
+    ratio < 1/factor and q < alpha;
+  - **undecided** when the ratio is beyond the factor but q >= alpha (reported, never a failure);
+  - **unchanged** when the ratio is within [1/factor, factor].
+
+Only timing regressions gate (``Row.gates``). ``track_*``, ``mem_*`` and ``peakmem_*`` rows follow the same rule
+but say "increase"/"decrease" (asv cannot tell whether higher is better); they usually have no samples and are
+then not tested.
 """
 from __future__ import annotations
 
@@ -26,15 +44,21 @@ import statistics
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 DEFAULT_FACTOR = 1.10
-DEFAULT_ALPHA = 0.002
+DEFAULT_ALPHA = 0.01  # family-wise error rate over the tested rows of one comparison (Holm)
+DEFAULT_ADJUST = "holm"  # how the p-values of one comparison are adjusted: "holm", "bh" or "none"
+MIN_ROUNDS = 6  # rounds per side below which a row is not tested (docs/release-check.md says why 6)
+TEST = "welch-t-log-round-medians"
+ONE_RUN_DETAIL = "one run per side: not tested"
 
 # Row statuses
 REGRESSION = "regression"
 IMPROVEMENT = "improvement"
 INCREASE = "increase"  # non-gating benchmark (track/peakmem/mem) went up significantly, beyond the factor
 DECREASE = "decrease"
-UNCHANGED = "unchanged"  # ratio within [1/factor, factor]
-NOT_SIGNIFICANT = "not significant"  # beyond the factor, but the samples do not show it is real
+UNCHANGED = "unchanged"  # tested, ratio within [1/factor, factor]
+UNDECIDED = "undecided"  # tested, beyond the factor, but the rounds do not show it is real (q >= alpha)
+NOT_SIGNIFICANT = UNDECIDED  # the old name of the same status
+NOT_TESTED = "not tested"  # rounds not recoverable, or fewer than min_rounds on a side: neutral
 FAILED = "failed"  # asv stored no value (null): the benchmark raised or timed out on one side or both
 SKIPPED = "skipped"  # n/a (NaN) on both sides: the benchmark skipped itself, not an error
 SKIPPED_ONE_SIDE = "skipped on one side"
@@ -51,8 +75,9 @@ class Measurement:
     """One parameter combination of one benchmark on one side.
 
     ``value`` is asv's result (the median of the samples for timings); None means the benchmark failed, NaN that
-    it was skipped (n/a). ``samples`` are the raw recorded samples (``--record-samples``); ``ci_99`` is asv's
-    99% confidence interval of the value, used only when there are too few samples.
+    it was skipped (n/a). ``samples`` are the raw recorded samples (``--record-samples``), all rounds
+    concatenated; ``ci_99`` and the quartiles are asv's stored statistics, kept for the reports (the rule does
+    not use them: a confidence interval from one process says nothing about the next).
     """
 
     value: Optional[float]
@@ -106,6 +131,7 @@ class SideResults:
     benchmarks: Dict[str, BenchmarkInfo]
     measurements: Dict[Tuple[str, Tuple[str, ...]], Measurement]  # (benchmark, param values) -> measurement
     env: Dict[str, Any] = dataclasses.field(default_factory=dict)
+    samples_per_round: Optional[int] = None  # K of the run's ``-a repeat=K``; None: rounds not recoverable
 
 
 @dataclasses.dataclass
@@ -117,9 +143,12 @@ class Row:
     status: str
     gates: bool  # True for a timing benchmark's regression (the only rows that fail a release check)
     ratio: Optional[float] = None
-    p_value: Optional[float] = None
-    test: Optional[str] = None  # "mann-whitney-u", "ci99-overlap" or None
-    significant: Optional[bool] = None
+    p_value: Optional[float] = None  # raw two-sided p of the test, None when not tested
+    test: Optional[str] = None  # TEST or None (not tested)
+    significant: Optional[bool] = None  # q_value < alpha; None when not tested
+    q_value: Optional[float] = None  # p adjusted over the tested rows of the comparison
+    adjustment: Optional[str] = None  # how q_value was adjusted: "holm", "bh", "none"
+    rounds: Optional[List[int]] = None  # recovered rounds [baseline, candidate]
     baseline: Optional[Dict[str, Any]] = None
     candidate: Optional[Dict[str, Any]] = None
     detail: str = ""
@@ -202,14 +231,16 @@ def _column(entry: Dict[str, Any], col: str, n: int) -> List[Any]:
 
 def side_from_asv(results_path: str, benchmarks: Optional[Dict[str, BenchmarkInfo]] = None, label: str = "",
                   selection: Optional[Dict[str, Optional[Iterable[Tuple[str, ...]]]]] = None,
-                  started_after: Optional[float] = None, env: Optional[Dict[str, Any]] = None) -> SideResults:
+                  started_after: Optional[float] = None, env: Optional[Dict[str, Any]] = None,
+                  samples_per_round: Optional[int] = None) -> SideResults:
     """Turn one asv results file into a :class:`SideResults`.
 
     ``benchmarks`` (from benchmarks.json) supplies types, units and parameter names; without it they are taken
     from the file and the naming convention. ``selection`` restricts to {benchmark: combinations or None for
     all}; a selected benchmark absent from the file is simply absent here (and shows as missing in the
     comparison). ``started_after`` (a JS timestamp in ms) ignores benchmarks whose stored results are older,
-    i.e. left in the file by an earlier run.
+    i.e. left in the file by an earlier run. ``samples_per_round`` is the K of the run's ``-a repeat=K`` (None
+    when unknown: then no row of this side can be tested).
     """
     raw = read_asv_results(results_path)
     infos: Dict[str, BenchmarkInfo] = {}
@@ -253,7 +284,8 @@ def side_from_asv(results_path: str, benchmarks: Optional[Dict[str, BenchmarkInf
                 "machine": (meta.get("params") or {}).get("machine"), "commit": meta.get("commit_hash"),
                 "requirements": meta.get("requirements") or {}}
     side_env.update(env or {})
-    return SideResults(label=label, benchmarks=infos, measurements=measurements, env=side_env)
+    return SideResults(label=label, benchmarks=infos, measurements=measurements, env=side_env,
+                       samples_per_round=samples_per_round)
 
 
 def select_combinations(benchmarks: Dict[str, BenchmarkInfo], regexes: Optional[Sequence[str]]):
@@ -278,100 +310,97 @@ def select_combinations(benchmarks: Dict[str, BenchmarkInfo], regexes: Optional[
 # ---------------------------------------------------------------------------------------------------------------
 # statistics
 # ---------------------------------------------------------------------------------------------------------------
-def _rank(values: Sequence[float]) -> Tuple[List[float], List[int]]:
-    """Mid-ranks (1-based) of ``values`` and the sizes of the groups of ties."""
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    ranks = [0.0] * len(values)
-    ties = []
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        mid = (i + j) / 2.0 + 1.0
-        for k in range(i, j + 1):
-            ranks[order[k]] = mid
-        ties.append(j - i + 1)
-        i = j + 1
-    return ranks, ties
+def split_rounds(samples: Optional[Sequence[Any]], samples_per_round: Optional[int]) -> Optional[List[List[float]]]:
+    """The samples of one measurement cut back into its rounds, or None when that cannot be done.
 
-
-def _exact_u_pvalue(u: float, m: int, n: int) -> float:
-    """Two-sided exact p-value of the Mann-Whitney U statistic (no ties), by counting arrangements."""
-    # counts[k] = number of ways to get U = k for (i, j) elements; built by the standard recurrence
-    # f(i, j, k) = f(i-1, j, k-j) + f(i, j-1, k), done over a table in i for every j.
-    table = [[1] + [0] * (m * n) for _ in range(n + 1)]  # i = 0: only U = 0
-    for i in range(1, m + 1):
-        cur = [[0] * (m * n + 1) for _ in range(n + 1)]
-        cur[0][0] = 1
-        for j in range(1, n + 1):
-            for k in range(0, i * j + 1):
-                a = table[j][k - j] if k - j >= 0 else 0
-                b = cur[j - 1][k]
-                cur[j][k] = a + b
-        table = cur
-    counts = table[n]
-    total = math.comb(m + n, m)
-    k = int(round(min(u, m * n - u)))
-    cdf = sum(counts[: k + 1])
-    return min(1.0, 2.0 * cdf / total)
-
-
-def mann_whitney_u_fallback(x: Sequence[float], y: Sequence[float]) -> Tuple[float, float]:
-    """(U of x, two-sided p) without SciPy: the exact distribution for small samples without ties, else the
-    normal approximation with tie and continuity corrections (as scipy.stats.mannwhitneyu does)."""
-    m, n = len(x), len(y)
-    ranks, ties = _rank(list(x) + list(y))
-    r1 = sum(ranks[:m])
-    u1 = r1 - m * (m + 1) / 2.0
-    has_ties = any(t > 1 for t in ties)
-    if not has_ties and m * n <= 2500 and min(m, n) <= 25:
-        return u1, _exact_u_pvalue(u1, m, n)
-    mu = m * n / 2.0
-    tie_term = sum(t ** 3 - t for t in ties)
-    sigma2 = m * n / 12.0 * ((m + n + 1) - tie_term / ((m + n) * (m + n - 1)))
-    if sigma2 <= 0:
-        return u1, 1.0
-    z = (abs(u1 - mu) - 0.5) / math.sqrt(sigma2)
-    p = math.erfc(max(z, 0.0) / math.sqrt(2.0))
-    return u1, min(1.0, p)
-
-
-def mann_whitney_u(x: Sequence[float], y: Sequence[float]) -> Tuple[float, float]:
-    """(U, two-sided p) by SciPy when it is installed, else by :func:`mann_whitney_u_fallback`."""
-    try:
-        from scipy.stats import mannwhitneyu
-    except ImportError:  # pragma: no cover - SciPy is a dependency of the project, the fallback is insurance
-        return mann_whitney_u_fallback(x, y)
-    res = mannwhitneyu(list(x), list(y), alternative="two-sided", method="auto")
-    return float(res.statistic), float(res.pvalue)
-
-
-def min_pvalue(m: int, n: int) -> float:
-    """The smallest two-sided p-value a Mann-Whitney U test can give with samples of sizes m and n."""
-    if m == 0 or n == 0:
-        return 1.0
-    return min(1.0, 2.0 / math.comb(m + n, min(m, n)))
-
-
-def significance(base: Measurement, cand: Measurement, alpha: float = DEFAULT_ALPHA):
-    """(significant, p_value, test) for the difference between two measurements.
-
-    Mann-Whitney U on the recorded samples when there are enough of them for p < alpha to be possible;
-    otherwise asv's fallback (99% confidence intervals that do not overlap); otherwise unknown (None).
+    asv appends the samples of every round to one list, in round order, and does not store where a round
+    ends. Run with an integer ``-a repeat=K`` every round contributes exactly K samples (asv_runner takes
+    ``min_repeat = max_repeat = K``), so the list is R blocks of K. When the length is not a multiple of K
+    (a round failed, or K is not the count the run used) the rounds are not recoverable: None. A block with a
+    null or NaN sample is dropped (that round is lost), the others are kept.
     """
+    if not samples or not samples_per_round or samples_per_round < 1:
+        return None
+    k = int(samples_per_round)
+    if len(samples) % k:
+        return None
+    rounds = []
+    for i in range(0, len(samples), k):
+        block = samples[i:i + k]
+        if any(s is None or _isnan(s) for s in block):
+            continue
+        rounds.append([float(s) for s in block])
+    return rounds
+
+
+def round_medians(m: Optional[Measurement], samples_per_round: Optional[int]) -> Optional[List[float]]:
+    """The median of each round of ``m`` (see :func:`split_rounds`), or None."""
+    if m is None:
+        return None
+    rounds = split_rounds(m.samples, samples_per_round)
+    if rounds is None:
+        return None
+    return [float(statistics.median(r)) for r in rounds]
+
+
+def welch_log_test(base_medians: Sequence[float], cand_medians: Sequence[float]) -> Tuple[float, float]:
+    """(ratio, two-sided p) of Welch's t-test on the logarithms of the per-round medians.
+
+    ``ratio`` is the ratio of geometric means, candidate / baseline, i.e. ``exp`` of the difference of the
+    mean log round medians the test is about. p is NaN when the test is undefined (a side with fewer than two
+    rounds, a non-positive median, or no spread at all on either side).
+    """
+    from scipy import stats
+
+    if min(len(base_medians), len(cand_medians)) < 2 or min(list(base_medians) + list(cand_medians)) <= 0:
+        return math.nan, math.nan
+    lb = [math.log(x) for x in base_medians]
+    lc = [math.log(x) for x in cand_medians]
+    ratio = math.exp(statistics.fmean(lc) - statistics.fmean(lb))
+    if statistics.pvariance(lb) == 0.0 and statistics.pvariance(lc) == 0.0:
+        return ratio, math.nan
+    res = stats.ttest_ind(lc, lb, equal_var=False)
+    return ratio, float(res.pvalue)
+
+
+def adjust_pvalues(pvalues: Sequence[float], method: str = DEFAULT_ADJUST) -> List[float]:
+    """Adjusted p-values for a family of tests: Benjamini-Hochberg ("bh", false discovery rate) by
+    scipy.stats.false_discovery_control, or Holm ("holm", family-wise error rate)."""
+    ps = [float(p) for p in pvalues]
+    if not ps:
+        return []
+    if method == "bh":
+        from scipy import stats
+
+        return [float(q) for q in stats.false_discovery_control(ps, method="bh")]
+    if method == "holm":
+        m = len(ps)
+        order = sorted(range(m), key=lambda i: ps[i])
+        out = [0.0] * m
+        running = 0.0
+        for rank, i in enumerate(order):
+            running = max(running, min(1.0, (m - rank) * ps[i]))
+            out[i] = running
+        return out
+    if method == "none":
+        return ps
+    raise ValueError(f"unknown multiple-comparison method {method!r} (bh, holm, none)")
+
+
+def pooled_u_test(base: Measurement, cand: Measurement) -> Tuple[float, float]:
+    """(ratio of medians, two-sided p) of the rule kbench used before rounds were the unit: a Mann-Whitney U
+    test (scipy) on all samples pooled, as if every sample were independent. Kept only so that the tests can
+    show how often it fires on A/A data; it decides nothing."""
+    from scipy import stats
+
     a, b = base.clean_samples(), cand.clean_samples()
-    if len(a) >= 2 and len(b) >= 2 and min_pvalue(len(a), len(b)) < alpha:
-        _, p = mann_whitney_u(a, b)
-        return p < alpha, p, "mann-whitney-u"
-    if base.ci_99 is not None and cand.ci_99 is not None:
-        (a0, a1), (b0, b1) = base.ci_99, cand.ci_99
-        overlap = a1 >= b0 and a0 <= b1
-        return (not overlap), None, "ci99-overlap"
-    return None, None, None
+    if len(a) < 2 or len(b) < 2:
+        return math.nan, math.nan
+    ratio = statistics.median(b) / statistics.median(a)
+    return float(ratio), float(stats.mannwhitneyu(b, a, alternative="two-sided").pvalue)
 
 
-def _summary(m: Optional[Measurement]) -> Optional[Dict[str, Any]]:
+def _summary(m: Optional[Measurement], medians: Optional[List[float]] = None) -> Optional[Dict[str, Any]]:
     if m is None:
         return None
     s = m.clean_samples()
@@ -383,16 +412,80 @@ def _summary(m: Optional[Measurement]) -> Optional[Dict[str, Any]]:
         out["min"], out["max"] = min(s), max(s)
     elif m.q_25 is not None and m.q_75 is not None:
         out["q_25"], out["q_75"] = m.q_25, m.q_75
+    if medians is not None:
+        out["rounds"] = len(medians)
+        out["round_medians"] = list(medians)
     return out
+
+
+def _measure(row: Row, base: Measurement, cand: Measurement, samples_per_round: Optional[int],
+             min_rounds: int) -> None:
+    """Fill in the ratio and the raw p-value of one row whose both sides have values; leaves the verdict to
+    :func:`classify`. With fewer than ``min_rounds`` on a side the row gets the ratio of the geometric means of
+    the round medians, without recoverable rounds the ratio of the medians; either way no test (``p_value``
+    None), with the reason in ``detail``."""
+    mb, mc = round_medians(base, samples_per_round), round_medians(cand, samples_per_round)
+    if mb is not None and mc is not None:
+        row.baseline, row.candidate = _summary(base, mb), _summary(cand, mc)
+        row.rounds = [len(mb), len(mc)]
+        if min(len(mb), len(mc)) >= min_rounds:
+            ratio, p = welch_log_test(mb, mc)
+            row.ratio = ratio
+            if not math.isnan(p):
+                row.p_value, row.test = p, TEST
+                return
+            row.detail = "not tested: the round medians have no spread, the t-test is undefined"
+            return
+        if min(len(mb), len(mc)) >= 1 and min(mb + mc) > 0:
+            row.ratio = math.exp(statistics.fmean(math.log(x) for x in mc)
+                                 - statistics.fmean(math.log(x) for x in mb))
+        row.detail = (f"not tested: {min(len(mb), len(mc))} round(s) on a side, a verdict needs at least "
+                      f"{min_rounds}")
+        return
+    b, c = base.centre(), cand.centre()
+    if b is not None and c is not None:
+        row.ratio = (1.0 if c == 0.0 else math.inf) if b == 0.0 else c / b
+    if len(base.clean_samples()) <= 1 or len(cand.clean_samples()) <= 1:
+        row.detail = ONE_RUN_DETAIL  # a summary value (or one sample) per side
+    elif samples_per_round is None:
+        row.detail = "not tested: samples without a known count per round (rounds not recoverable)"
+    else:
+        row.detail = (f"not tested: the sample count is not a multiple of {samples_per_round} per round "
+                      f"(rounds not recoverable)")
+
+
+def classify(row: Row, factor: float = DEFAULT_FACTOR, alpha: float = DEFAULT_ALPHA) -> Row:
+    """Set the verdict of a measured row from its ratio and its adjusted p-value ``q_value`` (see the module
+    docstring). Rows that are missing, failed or skipped are left as they are."""
+    if row.status in (MISSING, FAILED, SKIPPED, SKIPPED_ONE_SIDE):
+        return row
+    row.gates = False
+    if row.test is None or row.q_value is None:
+        row.status, row.significant = NOT_TESTED, None
+        return row
+    row.significant = row.q_value < alpha
+    up, down = row.ratio > factor, row.ratio < 1.0 / factor
+    if not (up or down):
+        row.status = UNCHANGED
+    elif not row.significant:
+        row.status = UNDECIDED
+    elif row.type in GATING_TYPES:
+        row.status = REGRESSION if up else IMPROVEMENT
+        row.gates = up
+    else:
+        row.status = INCREASE if up else DECREASE
+    return row
 
 
 def compare_measurement(name: str, params: Dict[str, str], info: BenchmarkInfo, base: Optional[Measurement],
                         cand: Optional[Measurement], factor: float = DEFAULT_FACTOR,
-                        alpha: float = DEFAULT_ALPHA) -> Row:
-    """Classify one parameter combination. See the module docstring for the rule."""
+                        alpha: float = DEFAULT_ALPHA, samples_per_round: Optional[int] = None,
+                        min_rounds: int = MIN_ROUNDS) -> Row:
+    """Classify one parameter combination on its own (a family of one test, so ``q_value`` = ``p_value``).
+    :func:`compare_sides` measures every row the same way and then adjusts the p-values over all of them."""
     if factor <= 1.0:
         raise ValueError("factor must be greater than 1")
-    row = Row(benchmark=name, params=params, type=info.type, unit=info.unit, status=UNCHANGED, gates=False,
+    row = Row(benchmark=name, params=params, type=info.type, unit=info.unit, status=NOT_TESTED, gates=False,
               baseline=_summary(base), candidate=_summary(cand))
     if base is None or cand is None:
         row.status = MISSING
@@ -413,40 +506,27 @@ def compare_measurement(name: str, params: Dict[str, str], info: BenchmarkInfo, 
         row.status = SKIPPED_ONE_SIDE
         row.detail = f"n/a in the {'baseline' if base.skipped else 'candidate'} only"
         return row
-    b, c = base.centre(), cand.centre()
-    if b is None or c is None:  # pragma: no cover - guarded above
-        row.status = MISSING
-        return row
-    if b == 0.0:
-        ratio = 1.0 if c == 0.0 else math.inf
-    else:
-        ratio = c / b
-    row.ratio = ratio
-    significant, p, test = significance(base, cand, alpha)
-    row.p_value, row.test, row.significant = p, test, significant
-    up, down = ratio > factor, ratio < 1.0 / factor
-    if not (up or down):
-        row.status = UNCHANGED
-        return row
-    if not significant:
-        row.status = NOT_SIGNIFICANT
-        row.detail = "too few samples for a test" if test is None else ""
-        return row
-    if info.gates:
-        row.status = REGRESSION if up else IMPROVEMENT
-        row.gates = up
-    else:
-        row.status = INCREASE if up else DECREASE
-    return row
+    _measure(row, base, cand, samples_per_round, min_rounds)
+    row.q_value = row.p_value
+    return classify(row, factor, alpha)
 
 
 def compare_sides(baseline: SideResults, candidate: SideResults, factor: float = DEFAULT_FACTOR,
                   alpha: float = DEFAULT_ALPHA,
                   expected: Optional[Dict[str, Optional[Sequence[Tuple[str, ...]]]]] = None,
-                  infos: Optional[Dict[str, BenchmarkInfo]] = None) -> List[Row]:
+                  infos: Optional[Dict[str, BenchmarkInfo]] = None, samples_per_round: Optional[int] = None,
+                  min_rounds: int = MIN_ROUNDS, adjust: str = DEFAULT_ADJUST) -> List[Row]:
     """Compare every benchmark and parameter combination present on either side, plus those in ``expected``
     ({benchmark: combinations or None}, e.g. what ``--bench`` selected) so that something selected but found on
-    neither side still shows up, as missing. Rows come sorted by benchmark name, then in parameter order."""
+    neither side still shows up, as missing. Rows come sorted by benchmark name, then in parameter order.
+
+    ``samples_per_round`` (K, the ``-a repeat=K`` of the run) defaults to the sides' own
+    :attr:`SideResults.samples_per_round` when both agree. The p-values of all tested rows form one family and
+    are adjusted together (``adjust``: "holm", "bh" or "none") before the verdicts are set."""
+    if factor <= 1.0:
+        raise ValueError("factor must be greater than 1")
+    if samples_per_round is None and baseline.samples_per_round == candidate.samples_per_round:
+        samples_per_round = baseline.samples_per_round
     expected = expected or {}
     infos = infos or {}
     names = sorted(set(baseline.benchmarks) | set(candidate.benchmarks) | set(expected))
@@ -468,7 +548,13 @@ def compare_sides(baseline: SideResults, candidate: SideResults, factor: float =
         for combo in combos:
             params = dict(zip(info.param_names or [f"param{i + 1}" for i in range(len(combo))], combo))
             rows.append(compare_measurement(name, params, info, baseline.measurements.get((name, combo)),
-                                            candidate.measurements.get((name, combo)), factor, alpha))
+                                            candidate.measurements.get((name, combo)), factor, alpha,
+                                            samples_per_round, min_rounds))
+    tested = [r for r in rows if r.p_value is not None]
+    for r, q in zip(tested, adjust_pvalues([r.p_value for r in tested], adjust)):
+        r.q_value = q
+        r.adjustment = adjust
+        classify(r, factor, alpha)
     return rows
 
 
@@ -477,6 +563,7 @@ def summarise(rows: Sequence[Row]) -> Dict[str, int]:
     for r in rows:
         counts[r.status] = counts.get(r.status, 0) + 1
     counts["compared"] = sum(1 for r in rows if r.ratio is not None)
+    counts["tested"] = sum(1 for r in rows if r.p_value is not None)
     counts["total"] = len(rows)
     return counts
 
@@ -520,11 +607,13 @@ def format_ratio(ratio: Optional[float]) -> str:
 
 
 def format_p(row: Row) -> str:
-    if row.test == "mann-whitney-u" and row.p_value is not None:
-        return f"{row.p_value:.2g}"
-    if row.test == "ci99-overlap":
-        return "CI99 apart" if row.significant else "CI99 overlap"
-    return "no test"
+    """The test cell of a report: raw p and adjusted q, or why there was no test."""
+    if row.test == TEST and row.p_value is not None:
+        q = f", q {row.q_value:.2g}" if row.q_value is not None else ""
+        return f"p {row.p_value:.2g}{q}"
+    if row.test in ("mann-whitney-u", "ci99-overlap"):  # reports written before the rule changed
+        return f"{row.test} (old rule)"
+    return "not tested"
 
 
 def is_gating_failure(rows: Iterable[Row]) -> bool:
@@ -550,3 +639,127 @@ def results_file(results_dir: str, machine: str, commit: str, env_name: str) -> 
     if env_name and len(env_name) >= 128:
         env_name = "env-" + hashlib.md5(env_name.encode("utf-8")).hexdigest()
     return os.path.join(results_dir, machine, f"{commit[:8]}-{env_name}.json")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# command line: the pull-request gate
+# ---------------------------------------------------------------------------------------------------------------
+def render_markdown(rows: Sequence[Row], base_label: str, cand_label: str, settings: Dict[str, Any],
+                    problems: Sequence[str] = ()) -> str:
+    """A short Markdown report of a comparison: verdict, rule, then regressions, improvements, undecided,
+    not tested and failed rows (unchanged ones are only counted)."""
+    counts = summarise(rows)
+    n_reg = counts.get(REGRESSION, 0)
+    if problems:
+        verdict = "broken (not a regression)"
+    elif n_reg:
+        verdict = f"{n_reg} regression(s)"
+    elif not counts.get("tested"):
+        verdict = "nothing tested, no verdict either way"
+    else:
+        verdict = "no regression"
+    out = [f"**Result: {verdict}.** {base_label} → {cand_label}: {settings.get('rounds', '?')} interleaved rounds "
+           f"of {settings.get('samples_per_round', '?')} samples per side. A change counts when the ratio of the "
+           f"geometric means of the round medians passes {settings['factor']:g}× (or 1/{settings['factor']:g}) and "
+           f"Welch's t-test on the log round medians gives q < {settings['alpha']:g} after {settings['adjust']} "
+           f"adjustment over the {counts.get('tested', 0)} tested rows; fewer than {settings['min_rounds']} rounds "
+           f"on a side: not tested. Undecided and not-tested rows are reported, they do not fail.", ""]
+    for p in problems:
+        out.append(f"- problem: {p}")
+    if problems:
+        out.append("")
+    out.append(", ".join(f"{counts[k]} {k}" for k in sorted(counts) if k not in ("total", "compared", "tested"))
+               + f" (of {counts['total']}).")
+    out.append("")
+    for title, statuses in (("Regressions", (REGRESSION,)), ("Improvements", (IMPROVEMENT,)),
+                            ("Undecided: beyond the factor, not significant", (UNDECIDED,)),
+                            ("Increases/decreases of track_/mem_ benchmarks (never gating)", (INCREASE, DECREASE)),
+                            ("Not tested", (NOT_TESTED,)), ("Failed", (FAILED,))):
+        chosen = rows_with(rows, *statuses)
+        if not chosen:
+            continue
+        out += [f"### {title} ({len(chosen)})", "", "| benchmark | params | ratio | test | note |",
+                "|---|---|---|---|---|"]
+        chosen = sorted(chosen, key=lambda r: -abs(math.log(r.ratio)) if r.ratio and r.ratio > 0
+                        and not math.isinf(r.ratio) else 0.0)
+        for r in chosen:
+            cells = [f"`{r.benchmark}`", format_params(r.params) or "-", format_ratio(r.ratio), format_p(r),
+                     r.detail or r.status]
+            out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """``python -m kbench.compare``: compare two asv result files with the one rule; used by the
+    pull-request gate. Exit status 0 no regression (undecided is not a failure), 1 a regression, 2 broken
+    (a file missing, a benchmark failed, nothing compared)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m kbench.compare", description=main.__doc__)
+    parser.add_argument("--baseline", required=True, help="asv results file of the baseline")
+    parser.add_argument("--candidate", required=True, help="asv results file of the candidate")
+    parser.add_argument("--benchmarks", help="asv's benchmarks.json (types, units, parameter names)")
+    parser.add_argument("--samples-per-round", type=int, required=True, metavar="K",
+                        help="the K of the run's -a repeat=K (rounds are recovered from it)")
+    parser.add_argument("--rounds", type=int, help="the R of the run's -a rounds=R (reported only)")
+    parser.add_argument("--bench", nargs="+", action="extend", metavar="REGEX",
+                        help="only these benchmarks (asv --bench rule), e.g. what the run selected")
+    parser.add_argument("--factor", type=float, default=DEFAULT_FACTOR)
+    parser.add_argument("--alpha", type=float, default=DEFAULT_ALPHA)
+    parser.add_argument("--min-rounds", type=int, default=MIN_ROUNDS)
+    parser.add_argument("--markdown", metavar="PATH", help="also write the Markdown report here")
+    parser.add_argument("--json", metavar="PATH", help="write the rows as JSON here")
+    args = parser.parse_args(argv)
+    if args.factor <= 1.0 or args.samples_per_round < 1:
+        parser.error("--factor must be greater than 1 and --samples-per-round at least 1")
+    problems: List[str] = []
+    infos = read_asv_benchmarks(args.benchmarks) if args.benchmarks and os.path.isfile(args.benchmarks) else {}
+    selection = select_combinations(infos, args.bench) if infos and args.bench else None
+    sides = []
+    for role, path in (("baseline", args.baseline), ("candidate", args.candidate)):
+        if not os.path.isfile(path):
+            problems.append(f"no {role} results: {path} does not exist (the run broke before writing it)")
+            sides.append(SideResults(label=role, benchmarks={}, measurements={}))
+            continue
+        sides.append(side_from_asv(path, benchmarks=infos or None, label=role, selection=selection,
+                                   samples_per_round=args.samples_per_round))
+    rows = compare_sides(sides[0], sides[1], args.factor, args.alpha, expected=selection, infos=infos,
+                         samples_per_round=args.samples_per_round, min_rounds=args.min_rounds)
+    failed = rows_with(rows, FAILED)
+    if failed:
+        problems.append(f"{len(failed)} benchmark result(s) failed: " + "; ".join(
+            f"{r.benchmark}({r.params_text}) {r.detail}" for r in failed[:10]))
+    if not any(r.ratio is not None for r in rows) and not problems:
+        problems.append("nothing compared: no benchmark has a result on both sides")
+    settings = {"factor": args.factor, "alpha": args.alpha, "samples_per_round": args.samples_per_round,
+                "rounds": args.rounds, "min_rounds": args.min_rounds, "test": TEST, "adjust": DEFAULT_ADJUST}
+    md = render_markdown(rows, os.path.basename(args.baseline), os.path.basename(args.candidate), settings,
+                         problems)
+    status = 2 if problems else (1 if is_gating_failure(rows) else 0)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as fh:
+            fh.write(md + "\n")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump({"settings": settings, "exit_status": status, "problems": problems,
+                       "summary": summarise(rows), "rows": [_json_safe(r.to_json()) for r in rows]}, fh, indent=2)
+    print(md)
+    for p in problems:
+        print(f"kbench.compare: {p}", file=sys.stderr)
+    return status
+
+
+def _json_safe(obj):
+    if isinstance(obj, float):
+        return None if math.isnan(obj) else ("inf" if obj == math.inf else "-inf" if obj == -math.inf else obj)
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through main() in the tests
+    raise SystemExit(main())

@@ -9,15 +9,18 @@ How it works (details in docs/release-check.md):
 3. Derive a temporary asv config from the repository's ``asv.conf.json``: same project, build and install
    commands, results folder and environment folder, but exactly two virtualenv environments, one per release
    (asv ``include`` entries; the regular matrix is switched off).
-4. ``asv run <HEAD>^! --record-samples --interleave-rounds -a rounds=N``: both environments run the same
-   benchmarks in alternating rounds, and every sample is stored in the normal results files, so the site shows
-   them like any other run.
+4. ``asv run <HEAD>^! --record-samples --interleave-rounds -a rounds=R -a repeat=K``: both environments run the
+   same benchmarks in alternating rounds (R processes per benchmark and side), each round taking exactly K
+   samples, and every sample is stored in the normal results files, so the site shows them like any other run.
+   The fixed K is what lets :mod:`kbench.compare` cut the stored samples back into rounds.
 5. Check that each environment really imports the Numba it was built for, read both result files and compare
-   them with :mod:`kbench.compare`; write a Markdown and a JSON report and print the Markdown.
+   them with :mod:`kbench.compare` (rounds as the unit of evidence, Welch's t-test on log round medians,
+   Holm's adjustment over all tested rows); write a Markdown and a JSON report (with R and K) and print the
+   Markdown.
 
-Exit status: 0 no regression, 1 at least one timing regression, 2 the run itself broke (an environment could not
-be built, a benchmark failed, nothing ran, an environment imported the wrong Numba, a result file is damaged,
-Ctrl-C) or an option was refused.
+Exit status: 0 no statistically backed regression (undecided and not-tested rows are reported, not failures),
+1 at least one timing regression, 2 the run itself broke (an environment could not be built, a benchmark failed,
+nothing ran, an environment imported the wrong Numba, a result file is damaged, Ctrl-C) or an option was refused.
 """
 from __future__ import annotations
 
@@ -44,9 +47,10 @@ except ImportError:  # pragma: no cover - the bench extra brings packaging (asv 
 
 from . import _io, _options, compare, pypi
 
-DEFAULT_ROUNDS = 4
-QUICK_ROUNDS = 2
-QUICK_REPEAT = 5  # samples per round in --quick: 2 rounds x 5 = 10 per side, enough for the U test
+DEFAULT_ROUNDS = 8  # rounds (processes) per side: the independent evidence; compare.MIN_ROUNDS is the least
+DEFAULT_REPEAT = 5  # samples per round (asv -a repeat=K, an int: exactly K samples, rounds recoverable)
+QUICK_ROUNDS = compare.MIN_ROUNDS  # --quick: the fewest rounds that can still give a verdict
+QUICK_REPEAT = 3  # samples per round in --quick
 # Every environment of a release check or bisection carries this variable (asv's env_nobuild: part of the
 # environment's name, not of its build), valued "<run id>-<role>". Its results then never land in the files of
 # the matrix environments or of another check at the same commit (asv would replace those), and the two sides of
@@ -75,7 +79,8 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
                         help="ratio candidate/baseline above which a slowdown counts (default %(default)s)")
     parser.add_argument("--alpha", type=_options.option_type("--alpha", _options.probability),
                         default=compare.DEFAULT_ALPHA,
-                        help="significance level of the Mann-Whitney U test (default %(default)s)")
+                        help="family-wise error rate (Holm) over all tested rows of the check "
+                             "(default %(default)s)")
     parser.add_argument("--python", metavar="VERSION",
                         help="Python version of both environments (default: the first in asv.conf.json)")
     parser.add_argument("--rounds", type=_options.option_type("--rounds", _options.positive_int), metavar="N",
@@ -541,6 +546,11 @@ class ReleaseCheck:
     resolver: Resolver = dataclasses.field(default=lambda reqs, py: pypi.resolve(reqs, py))
     run_id: str = dataclasses.field(default_factory=new_run_id)
 
+    @property
+    def samples_per_round(self) -> int:
+        """K: the samples each round takes (``-a repeat=K``); fixed so that the rounds are recoverable."""
+        return QUICK_REPEAT if self.quick else DEFAULT_REPEAT
+
     @classmethod
     def from_args(cls, args: argparse.Namespace, index: Optional[pypi.ReleaseIndex] = None) -> "ReleaseCheck":
         repo = find_repo_root()
@@ -588,9 +598,8 @@ class ReleaseCheck:
 
     def asv_run_args(self, config_file: Path, commit: str, machine: str) -> List[str]:
         args = ["run", f"{commit}^!", "--config", str(config_file), "--machine", machine,
-                "--record-samples", "--interleave-rounds", "-a", f"rounds={self.rounds}"]
-        if self.quick:
-            args += ["-a", f"repeat={QUICK_REPEAT}"]
+                "--record-samples", "--interleave-rounds", "-a", f"rounds={self.rounds}",
+                "-a", f"repeat={self.samples_per_round}"]
         for regex in self.bench:
             args += ["--bench", regex]
         if self.show_stderr:
@@ -599,6 +608,9 @@ class ReleaseCheck:
 
     def run(self) -> int:
         t0 = time.time()
+        if self.rounds < compare.MIN_ROUNDS:
+            print(f"kbench: {self.rounds} round(s) per side: fewer than {compare.MIN_ROUNDS}, so no row can be "
+                  f"tested; every verdict will be 'not tested'", file=sys.stderr)
         conf = load_asv_config(self.config_path)
         commit = head_commit(self.repo)
         sides = self.sides(conf)
@@ -662,7 +674,7 @@ class ReleaseCheck:
             side_results.append(side)
 
         rows = compare.compare_sides(side_results[0], side_results[1], self.factor, self.alpha,
-                                     expected=selection, infos=infos)
+                                     expected=selection, infos=infos, samples_per_round=self.samples_per_round)
         failed = compare.rows_with(rows, compare.FAILED)
         for s, side in zip(sides, side_results):
             values = list(side.measurements.values())
@@ -702,7 +714,9 @@ class ReleaseCheck:
             "commit": commit,
             "machine": machine,
             "python": self.python,
-            "settings": {"factor": self.factor, "alpha": self.alpha, "rounds": self.rounds, "quick": self.quick,
+            "settings": {"factor": self.factor, "alpha": self.alpha, "rounds": self.rounds,
+                         "samples_per_round": self.samples_per_round, "min_rounds": compare.MIN_ROUNDS,
+                         "test": compare.TEST, "adjust": compare.DEFAULT_ADJUST, "quick": self.quick,
                          "bench": self.bench, "results_dir": str(self.results_dir),
                          "config": str(self.config_path)},
             "summary": compare.summarise(rows),
@@ -752,7 +766,7 @@ def _p_text(row: Dict[str, Any]) -> str:
 
 
 def _table(rows: Sequence[Dict[str, Any]], base_label: str, cand_label: str, with_detail: bool = False) -> str:
-    head = ["benchmark", "params", "ratio", "p (U test)", f"numba {base_label}", f"numba {cand_label}"]
+    head = ["benchmark", "params", "ratio", "test (p, adjusted q)", f"numba {base_label}", f"numba {cand_label}"]
     if with_detail:
         head.append("note")
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
@@ -775,12 +789,13 @@ def render_markdown(report: Dict[str, Any]) -> str:
     s = report["settings"]
     verdict = {0: "no regression", 1: f"{len(by[compare.REGRESSION])} regression(s)",
                2: "the run broke, see Problems"}[report["exit_status"]]
+    open_ = [f"{len(by[st])} {st}" for st in (compare.UNDECIDED, compare.NOT_TESTED) if by[st]]
+    if open_ and report["exit_status"] != 2:
+        verdict += f"; {', '.join(open_)}"
     out = [f"# Release check: Numba {b} → {c}", "",
            f"**Result: {verdict}** (exit status {report['exit_status']}). "
            f"Commit `{report['commit'][:12]}` on machine `{report['machine']}`, Python {report['python']}; "
-           f"{s['rounds']} interleaved rounds{' (quick)' if s['quick'] else ''}; a change counts when the ratio "
-           f"of medians passes {s['factor']:g}× (or 1/{s['factor']:g}) and a Mann-Whitney U test gives "
-           f"p < {s['alpha']:g}." + (f" Benchmarks: `{'`, `'.join(s['bench'])}`." if s["bench"] else ""), ""]
+           + _rule_text(s) + (f" Benchmarks: `{'`, `'.join(s['bench'])}`." if s["bench"] else ""), ""]
     out += ["## Environments", "", "| side | numba | llvmlite | numpy | scipy | python | asv environment |",
             "|---|---|---|---|---|---|---|"]
     for role in ("baseline", "candidate"):
@@ -798,7 +813,9 @@ def render_markdown(report: Dict[str, Any]) -> str:
         ("Failed benchmarks", [compare.FAILED], True),
         ("Other changes (track_/mem_/peakmem_, reported, never gating)", [compare.INCREASE, compare.DECREASE],
          True),
-        (f"Changes beyond {s['factor']:g}× that are not significant", [compare.NOT_SIGNIFICANT], True),
+        (f"Undecided: beyond {s['factor']:g}× but not significant (reported, not a failure)",
+         [compare.UNDECIDED, "not significant"], True),
+        ("Not tested (too few rounds, or rounds not recoverable; neutral)", [compare.NOT_TESTED], True),
         ("Missing or skipped on one side", [compare.MISSING, compare.SKIPPED_ONE_SIDE], True),
     ]
     for title, statuses, detail in sections:
@@ -820,8 +837,25 @@ def render_markdown(report: Dict[str, Any]) -> str:
             f"{summ.get('total', 0)} parameter combinations: " + ", ".join(
                 f"{summ[k]} {k}" for k in sorted(summ) if k not in ("total", "compared")) + ".",
             f"Values are medians of the recorded samples ± half the interquartile range; n is the number of "
-            f"samples. Wall time {report['wall_seconds']:.0f} s.", ""]
+            f"samples (rounds × samples per round). Wall time {report['wall_seconds']:.0f} s.", ""]
     return "\n".join(out)
+
+
+_ADJUST_TEXT = {"holm": "Holm's adjustment (family-wise error rate)",
+                "bh": "Benjamini-Hochberg (false discovery rate)", "none": "no adjustment"}
+
+
+def _rule_text(s: Dict[str, Any]) -> str:
+    """The rule of a report in one sentence (older reports, without samples_per_round, say less)."""
+    rounds = f"{s['rounds']} interleaved rounds{' (quick)' if s.get('quick') else ''}"
+    if s.get("samples_per_round"):
+        rounds += f" of {s['samples_per_round']} samples each"
+    return (f"{rounds} per side. The unit of evidence is a round (one process): a change counts when the "
+            f"ratio of the geometric means of the round medians passes {s['factor']:g}× (or 1/{s['factor']:g}) "
+            f"and Welch's t-test on the log round medians is significant after "
+            f"{_ADJUST_TEXT.get(s.get('adjust'), 'adjustment')} over all tested rows (q < {s['alpha']:g}); a row "
+            f"with fewer than "
+            f"{s.get('min_rounds', compare.MIN_ROUNDS)} rounds on a side is not tested.")
 
 
 def _log(x: float) -> float:

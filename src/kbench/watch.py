@@ -414,8 +414,10 @@ def marker(version: str) -> str:
 
 
 _OUTCOME_TEXT = {
-    "regression": "at least one benchmark is significantly slower with this release",
-    "no-regression": "no benchmark got significantly slower",
+    "regression": "at least one benchmark is slower with this release beyond the factor, and its interleaved "
+    "rounds show it is real (the release check's rule, docs/release-check.md)",
+    "no-regression": "no statistically backed slowdown; changes that stayed undecided or could not be tested, "
+    "if any, are listed in the report and are not regressions",
     "broken": "the check could not be completed (a benchmark, the environment or the runner failed); "
     "this says nothing either way about performance",
 }

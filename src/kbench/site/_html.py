@@ -62,6 +62,7 @@ tr.differs td { background: #fff6dd; }
 .tag.bad { background: var(--bad); color: #fff; }
 .tag.good { background: var(--good); color: #fff; }
 .tag.quick { background: #e6a23c; color: #fff; }
+.tag.neutral { background: #d9d9d9; color: #222; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 0.6em 1em; min-width: 260px; flex: 1 1 280px; }
 .card h3 { margin-top: 0.2em; }

@@ -12,13 +12,15 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from .. import compare as C
 from . import _data as D
 from . import _html as H
 from . import _svg as S
 
-REGRESSION_FACTOR = 1.10  # a release's time over the previous release's above this is marked a regression
+REGRESSION_FACTOR = C.DEFAULT_FACTOR  # the factor of the one rule; on this site's own ratios only a guide line
 VECTOR_LAYOUTS = ("contiguous", "strided")
 MATRIX_LAYOUTS = ("CC", "CF", "FC", "FF")
+ROOFLINE_SKIP = ("Layout", "HostArrays", "Memory")  # kernel classes the roofline leaves out
 
 
 @dataclasses.dataclass
@@ -115,6 +117,24 @@ def _sort_key(v):
     return (0, v) if isinstance(v, (int, float)) else (1, str(v))
 
 
+def envs_newest_commit_first(machine: D.Machine, names: Sequence[str], benchmarks) -> List[D.Env]:
+    """The environments of ``machine`` that have results for any of ``names``, the one holding the newest
+    commit's results first: by the commit date asv stores (then the run's start), then by Numba release,
+    newest first. So a view opens on what the current code does, not on the newest Numba of an old commit."""
+    keyed = []
+    for env in machine.envs.values():
+        newest = None
+        for name in names:
+            rf, vals = D.latest_values(env, name, benchmarks)
+            if vals:
+                key = (rf.date, rf.started())
+                newest = key if newest is None or key > newest else newest
+        if newest is not None:
+            keyed.append((newest, D.version_key(env.numba), env.name, env))
+    keyed.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
+    return [t[-1] for t in keyed]
+
+
 # --------------------------------------------------------------------------------------------- scaling
 
 def _scaling_charts(family: str, cls_name: str, name: str, rate_kind: str, vals: List[D.Measurement],
@@ -185,7 +205,8 @@ def render_scaling(ctx: Context) -> Dict[str, str]:
         "<p>The rate charts divide the family's own operation count (<code>work()</code>: floating-point "
         "operations or the minimum bytes moved) by the time. <b>Rates: higher is better</b>; where a curve "
         "flattens, the kernel has reached a limit (cache, memory bandwidth, compute). Hover a marker for its "
-        "value. Each machine shows the newest Numba environment first; the other environments are folded.</p>")
+        "value. Each machine opens on the newest commit's results (its newest Numba environment when several "
+        "measured that commit); the other environments, each at its own latest commit, are folded.</p>")
     if not by_family:
         overview.append('<p class="empty">No timing results of kernel families yet (run <code>kbench run</code>).</p>')
     for fam, cls_list in by_family.items():
@@ -203,7 +224,7 @@ def render_scaling(ctx: Context) -> Dict[str, str]:
                         + _doc_of(ctx, name))
             any_machine = False
             for machine in ctx.machines.values():
-                envs = [e for e in reversed(machine.sorted_envs())]
+                envs = envs_newest_commit_first(machine, [name], ctx.benchmarks)
                 newest = machine.newest_env()
                 blocks = []
                 for env in envs:
@@ -229,7 +250,7 @@ def render_scaling(ctx: Context) -> Dict[str, str]:
                 body.append('<p class="empty">No results for this benchmark on any machine.</p>')
         overview.append(H.charts(over_figs) if over_figs else '<p class="empty">No results.</p>')
         pages[fam_page] = H.page(fam_page, f"Scaling: {fam}", howto, "\n".join(body))
-    intro = ("<p>One section per kernel family: the newest Numba environment of each machine, float64 and the "
+    intro = ("<p>One section per kernel family: the newest commit's results on each machine, float64 and the "
              "default memory layout. Follow a family's link for every environment, dtype and layout.</p>")
     pages["scaling.html"] = H.page("scaling.html", "Scaling with problem size", howto, intro + "\n".join(overview))
     return pages
@@ -262,7 +283,7 @@ def _layout_matrix_section(ctx: Context, name: str) -> List[str]:
     for machine in ctx.machines.values():
         newest = machine.newest_env()
         blocks = []
-        for env in reversed(machine.sorted_envs()):
+        for env in envs_newest_commit_first(machine, [name], ctx.benchmarks):
             rf, vals = D.latest_values(env, name, ctx.benchmarks)
             if not vals:
                 continue
@@ -315,7 +336,7 @@ def _layout_vector_section(ctx: Context, classes: Dict[str, Dict[str, Any]]) -> 
     for machine in ctx.machines.values():
         newest = machine.newest_env()
         blocks = []
-        for env in reversed(machine.sorted_envs()):
+        for env in envs_newest_commit_first(machine, [meta["name"] for _, meta in vector_classes], ctx.benchmarks):
             figs = []
             commits = set()
             for cls, meta in vector_classes:
@@ -381,6 +402,13 @@ def render_layout(ctx: Context) -> Dict[str, str]:
 
 
 # --------------------------------------------------------------------------------------------- releases
+#
+# Verdicts (regression, improvement) come only from release-check reports, which follow the one rule of
+# kbench.compare. The ratios computed here from one result file per side are shown neutral: one run per side
+# carries no test.
+
+NOT_TESTED_TEXT = C.ONE_RUN_DETAIL
+
 
 @dataclasses.dataclass
 class ReleaseRow:
@@ -391,18 +419,17 @@ class ReleaseRow:
     commit: str
     values: Dict[str, float]  # numba version -> seconds
     ratios: Dict[str, float]  # numba version -> its time / the previous measured version's time
+    verdict: str = C.NOT_TESTED  # always: one result file per side, no rounds to test
 
     @property
     def worst(self) -> float:
-        return max(self.ratios.values(), default=1.0)
+        """The ratio furthest from 1 (either way), for sorting; 1.0 when there is none."""
+        return max(self.ratios.values(), key=lambda r: abs(math.log(r)) if r > 0 else 0.0, default=1.0)
 
     @property
-    def regression(self) -> bool:
-        return any(r > REGRESSION_FACTOR for r in self.ratios.values())
-
-    @property
-    def improvement(self) -> bool:
-        return any(r < 1 / REGRESSION_FACTOR for r in self.ratios.values())
+    def beyond_factor(self) -> bool:
+        """Some ratio outside [1/factor, factor]: worth a release check, not a verdict."""
+        return any(r > REGRESSION_FACTOR or r < 1 / REGRESSION_FACTOR for r in self.ratios.values())
 
 
 def release_rows(ctx: Context, machine: D.Machine) -> Dict[str, Tuple[List[str], List[ReleaseRow]]]:
@@ -410,6 +437,7 @@ def release_rows(ctx: Context, machine: D.Machine) -> Dict[str, Tuple[List[str],
 
     For each benchmark and parameter set the commit is the newest one measured under at least two Numba
     releases of the series; each release's time is divided by the time of the previous release measured there.
+    Every row is "not tested" (one run per side); rows come largest deviation first.
     """
     series: Dict[str, Dict[str, D.Env]] = collections.OrderedDict()
     for env in machine.sorted_envs():
@@ -449,7 +477,7 @@ def release_rows(ctx: Context, machine: D.Machine) -> Dict[str, Tuple[List[str],
                     ratios[version] = vals[version] / vals[previous]
                 previous = version
             rows.append(ReleaseRow(machine.name, skey, name, dict(params), commit, vals, ratios))
-        rows.sort(key=lambda r: (not r.regression, -r.worst if r.regression else 0, r.benchmark,
+        rows.sort(key=lambda r: (-abs(math.log(r.worst)) if r.worst > 0 else 0.0, r.benchmark,
                                  [(_sort_key(v)) for v in r.params.values()]))
         out[skey] = (versions, rows)
     return out
@@ -461,7 +489,7 @@ def _release_table(versions: List[str], rows: List[ReleaseRow]) -> str:
         head.append(f"Numba {H.esc(v)}<br>time")
         if i:
             head.append(f"{H.esc(v)} / previous")
-    body, classes = [], []
+    body = []
     for r in rows:
         cells = [f'<code>{H.esc(r.benchmark)}</code>', H.esc(_params_text(r.params)), f"<code>{r.commit[:8]}</code>"]
         for i, v in enumerate(versions):
@@ -470,23 +498,44 @@ def _release_table(versions: List[str], rows: List[ReleaseRow]) -> str:
                 ratio = r.ratios.get(v)
                 if ratio is None:
                     cells.append("\u2013")
-                elif ratio > REGRESSION_FACTOR:
-                    cells.append(f'<span class="tag bad" title="regression: more than {REGRESSION_FACTOR:.2f}x the '
-                                 f'previous release">{ratio:.2f}\u00d7</span>')
-                elif ratio < 1 / REGRESSION_FACTOR:
-                    cells.append(f'<span class="tag good" title="improvement">{ratio:.2f}\u00d7</span>')
                 else:
-                    cells.append(f"{ratio:.2f}\u00d7")
+                    cells.append(f'<span class="ratio" title="{H.esc(NOT_TESTED_TEXT)}">{ratio:.2f}\u00d7</span>')
         body.append(cells)
-        classes.append("regression" if r.regression else ("improvement" if r.improvement else ""))
     numeric = [i for i in range(3, len(head))]
-    return H.table(head, body, classes, numeric=numeric)
+    return H.table(head, body, numeric=numeric)
+
+
+def report_rule(report: Dict[str, Any]) -> bool:
+    """True when the report's verdicts come from the current rule (rounds recovered from a fixed K, the round
+    test of kbench.compare); reports written before it pooled the samples and are shown without verdicts."""
+    s = report.get("settings") or {}
+    return bool(s.get("samples_per_round")) and s.get("test") == C.TEST
 
 
 def _report_status(report: Dict[str, Any]) -> str:
     status = report.get("exit_status")
-    return {0: '<span class="tag good">no regression</span>', 1: '<span class="tag bad">regression</span>',
-            2: '<span class="tag bad">run broke</span>'}.get(status, H.esc(status))
+    if status == 2:
+        return '<span class="tag bad" title="the run broke: no verdict either way">run broke</span>'
+    if not report_rule(report):
+        return ('<span class="tag neutral" title="written before the round test: its verdicts pooled the samples '
+                'of all rounds as if independent">old rule: not a verdict</span>')
+    summary = report.get("summary") or {}
+    extra = ", ".join(f"{summary[k]} {k}" for k in (C.UNDECIDED, C.NOT_TESTED) if summary.get(k))
+    extra = f" ({H.esc(extra)})" if extra else ""
+    if status == 1:
+        return f'<span class="tag bad">regression</span>{extra}'
+    if status == 0:
+        return f'<span class="tag good">no regression</span>{extra}'
+    return H.esc(status)
+
+
+def _row_status(report: Dict[str, Any], row: Dict[str, Any]) -> Tuple[str, str]:
+    """(status text, row class) of one report row; verdicts of old-rule reports are not shown as verdicts."""
+    status = str(row.get("status"))
+    if status in (C.REGRESSION, C.IMPROVEMENT, C.INCREASE, C.DECREASE, C.UNCHANGED, "not significant") \
+            and not report_rule(report):
+        return f"not tested (old rule said {status})", ""
+    return status, {C.REGRESSION: "regression", C.IMPROVEMENT: "improvement"}.get(status, "")
 
 
 def render_report_page(report: Dict[str, Any], stem: str, links: Dict[str, str]) -> str:
@@ -495,34 +544,50 @@ def render_report_page(report: Dict[str, Any], stem: str, links: Dict[str, str])
     c = (report.get("candidate") or {}).get("version")
     rows = report.get("rows") or []
     summary = report.get("summary") or {}
+    settings = report.get("settings") or {}
     body = [f"<p>{_report_status(report)} \u00b7 machine <code>{H.esc(report.get('machine'))}</code> \u00b7 commit "
             f"<code>{H.esc(str(report.get('commit') or '')[:12])}</code> \u00b7 created {H.esc(report.get('created'))}"
             f"</p><p>Files: " + " \u00b7 ".join(f'<a href="{H.esc(href)}">{H.esc(kind)}</a>' for kind, href in links.items()
                                                 if kind != "html") + ' \u00b7 <a href="../releases.html">back to the '
             "release view</a></p>"]
+    if report_rule(report):
+        body.append(f"<p class=\"note\">{H.esc(settings.get('rounds'))} rounds of "
+                    f"{H.esc(settings.get('samples_per_round'))} samples per side; Welch's t-test on the log round "
+                    f"medians, {H.esc(settings.get('adjust', 'holm'))} adjustment over the check at "
+                    f"{H.esc(settings.get('alpha'))}, factor {H.esc(settings.get('factor'))}; fewer than "
+                    f"{H.esc(settings.get('min_rounds'))} rounds on a side: not tested.</p>")
+    else:
+        body.append('<p class="warn">This report was written by the rule before the round test (all samples '
+                    "pooled as if independent): its regressions and improvements are not shown as verdicts.</p>")
     if summary:
         body.append(H.table([H.esc(k) for k in summary], [[H.esc(v) for v in summary.values()]]))
     for p in report.get("problems") or []:
         body.append(f'<p class="warn">{H.esc(p)}</p>')
     interesting = [r for r in rows if r.get("status") not in ("unchanged", "skipped")]
-    head = ["benchmark", "parameters", "status", "ratio", f"Numba {H.esc(b)}", f"Numba {H.esc(c)}"]
+    head = ["benchmark", "parameters", "status", "ratio", "test", f"Numba {H.esc(b)}", f"Numba {H.esc(c)}"]
     cells, classes = [], []
     for r in interesting or rows:
         params = r.get("params") or {}
         ratio = r.get("ratio")
+        status, cls = _row_status(report, r)
+        p, q = r.get("p_value"), r.get("q_value")
+        test = (f"p {p:.2g}" + (f", q {q:.2g}" if isinstance(q, (int, float)) else "")) \
+            if isinstance(p, (int, float)) and report_rule(report) else (r.get("detail") or "not tested")
         cells.append([f"<code>{H.esc(r.get('benchmark'))}</code>",
                       H.esc(", ".join(f"{k}={D.parse_param(v)}" for k, v in params.items())),
-                      H.esc(r.get("status")), f"{ratio:.3f}\u00d7" if isinstance(ratio, (int, float)) else H.esc(ratio),
-                      H.esc(_side(r.get("baseline"), r.get("unit"))), H.esc(_side(r.get("candidate"), r.get("unit")))])
-        classes.append("regression" if r.get("status") == "regression" else
-                       ("improvement" if r.get("status") == "improvement" else ""))
+                      H.esc(status), f"{ratio:.3f}\u00d7" if isinstance(ratio, (int, float)) else H.esc(ratio),
+                      H.esc(test), H.esc(_side(r.get("baseline"), r.get("unit"))),
+                      H.esc(_side(r.get("candidate"), r.get("unit")))])
+        classes.append(cls)
     if cells:
-        body.append(f"<h2>{'Changed or failed' if interesting else 'All'} rows ({len(cells)} of {len(rows)})</h2>")
-        body.append(H.table(head, cells, classes, numeric=[3, 4, 5]))
+        body.append(f"<h2>{'Changed, undecided, untested or failed' if interesting else 'All'} rows "
+                    f"({len(cells)} of {len(rows)})</h2>")
+        body.append(H.table(head, cells, classes, numeric=[3, 5, 6]))
     howto = ("<p>The report of one <code>kbench release-check</code> run: every benchmark and parameter set timed "
-             "under two Numba releases, the ratio candidate / baseline of the median times (<b>above 1 the "
-             "candidate is slower</b>) and the verdict of the significance test. Only rows that changed or failed "
-             "are listed; the JSON file has all of them.</p>")
+             "under two Numba releases in interleaved rounds (one process each), the ratio candidate / baseline of "
+             "the round medians (<b>above 1 the candidate is slower</b>) and the verdict of the round test. "
+             "<i>Undecided</i> means beyond the factor but not shown to be real; <i>not tested</i> means too few "
+             "rounds. Unchanged rows are left out; the JSON file has all of them.</p>")
     return H.page("", f"Release check: Numba {b} \u2192 {c}", howto, "\n".join(body), prefix="../")
 
 
@@ -535,20 +600,48 @@ def _side(side: Optional[Dict[str, Any]], unit: Optional[str]) -> str:
     return f"{v:.4g} {unit or ''}".strip()
 
 
+def _report_verdict_rows(report: Dict[str, Any], links: Dict[str, str]) -> str:
+    """The regressions and improvements of a current-rule report, for the releases page."""
+    if not report_rule(report):
+        return ""
+    chosen = [r for r in report.get("rows") or [] if r.get("status") in (C.REGRESSION, C.IMPROVEMENT)]
+    if not chosen:
+        return ""
+    cells, classes = [], []
+    for r in chosen:
+        status, cls = _row_status(report, r)
+        ratio = r.get("ratio")
+        cells.append([f"<code>{H.esc(r.get('benchmark'))}</code>",
+                      H.esc(", ".join(f"{k}={D.parse_param(v)}" for k, v in (r.get("params") or {}).items())),
+                      H.esc(status), f"{ratio:.3f}\u00d7" if isinstance(ratio, (int, float)) else H.esc(ratio),
+                      H.esc(f"p {r.get('p_value'):.2g}, q {r.get('q_value'):.2g}")
+                      if isinstance(r.get("p_value"), (int, float)) and isinstance(r.get("q_value"), (int, float))
+                      else ""])
+        classes.append(cls)
+    title = (f"Verdicts of {H.esc((report.get('baseline') or {}).get('version'))} \u2192 "
+             f"{H.esc((report.get('candidate') or {}).get('version'))} on {H.esc(report.get('machine'))} "
+             f"({len(chosen)})")
+    return H.details(title, H.table(["benchmark", "parameters", "verdict", "ratio", "test"], cells, classes,
+                                    numeric=[3]), open_=True)
+
+
 def render_releases(ctx: Context) -> Dict[str, str]:
     howto = (
-        "<p>Environments that differ only in their Numba release (asv names them <code>...-numba&lt;version&gt;"
-        "-...</code>) are compared at the same commit. For every timing benchmark and parameter set, each "
-        f"release's time is divided by the time of the release before it (sorted by version). <b>Above 1 the "
-        f"newer release is slower</b> (time: lower is better). Ratios above {REGRESSION_FACTOR:.2f} are marked "
-        "as regressions (red), below 1/" f"{REGRESSION_FACTOR:.2f} as improvements (green).</p>"
-        "<p>The strip chart has one dot per benchmark and parameter set for each pair of consecutive releases; "
-        "hover a dot to see which one it is. These ratios come from asv's summary of each run (no significance "
-        "test); a <code>kbench release-check</code> report, listed at the top when there is one, interleaves "
-        "the two releases and tests every difference.</p>")
+        "<p><b>Verdicts</b> (regression, improvement) come only from <code>kbench release-check</code> "
+        "reports, listed first: they run both releases in interleaved rounds and apply the project's one rule "
+        "(a ratio beyond the factor and a significant test over rounds, adjusted for the number of "
+        "comparisons; docs/release-check.md).</p>"
+        "<p>Below them, environments that differ only in their Numba release (asv names them "
+        "<code>...-numba&lt;version&gt;-...</code>) are compared at the same commit: each release's time "
+        "divided by the time of the release before it (sorted by version; <b>above 1 the newer release is "
+        "slower</b>). These ratios come from one result file per side, a single summary value each, so they "
+        f"are <b>not tested</b> and shown neutral: two identical runs on one machine differ by several percent "
+        "at the median and far more in the tail. A ratio beyond "
+        f"{REGRESSION_FACTOR:.2f}\u00d7 is a reason to run a release check, not a finding.</p>")
     body = ['<h2 id="reports">Release-check reports</h2>']
     if ctx.reports:
         rows = []
+        verdicts = []
         for rep in ctx.reports:
             stem = rep["_path"].stem
             links = ctx.report_pages.get(stem, {})
@@ -558,15 +651,19 @@ def render_releases(ctx: Context) -> Dict[str, str]:
             rows.append([H.esc(rep.get("created")), f"<code>{H.esc(rep.get('machine'))}</code>",
                          f"{H.esc((rep.get('baseline') or {}).get('version'))} \u2192 "
                          f"{H.esc((rep.get('candidate') or {}).get('version'))}", _report_status(rep), counts, files])
+            verdicts.append(_report_verdict_rows(rep, links))
         body.append(H.table(["created", "machine", "Numba", "verdict", "rows", "report"], rows))
+        body += [v for v in verdicts if v]
     else:
         body.append('<p class="empty">No release-check reports in <code>results/release-checks/</code> yet '
-                    "(<code>kbench release-check</code> writes them).</p>")
+                    "(<code>kbench release-check</code> writes them), so this page has no verdict to show.</p>")
     any_rows = False
     for machine in ctx.machines.values():
         per_series = release_rows(ctx, machine)
         if not per_series:
             continue
+        if not any_rows:
+            body.append(f'<h2 id="untested">Ratios between releases ({H.esc(NOT_TESTED_TEXT)})</h2>')
         any_rows = True
         body.append(_machine_heading(machine))
         for skey, (versions, rows) in per_series.items():
@@ -577,27 +674,24 @@ def render_releases(ctx: Context) -> Dict[str, str]:
                     ratio = r.ratios.get(v)
                     if ratio is None:
                         continue
-                    col = "#b3261e" if ratio > REGRESSION_FACTOR else ("#1e7b34" if ratio < 1 / REGRESSION_FACTOR
-                                                                        else "#8a8a8a")
                     prev = [x for x in versions[: i + 1] if x in r.values][-1:] or ["?"]
-                    pts.append((i, ratio, col, f"{r.benchmark} ({_params_text(r.params)}): {prev[0]} \u2192 {v} "
-                                              f"{ratio:.3f}\u00d7"))
-            chart = S.StripChart("Time of each Numba release / the previous release's", pairs, pts,
+                    pts.append((i, ratio, "#8a8a8a", f"{r.benchmark} ({_params_text(r.params)}): {prev[0]} \u2192 {v} "
+                                                     f"{ratio:.3f}\u00d7, {NOT_TESTED_TEXT}"))
+            chart = S.StripChart("Time of each Numba release / the previous release's (not tested)", pairs, pts,
                                  "time / previous release's time (lower is better)",
-                                 hlines=[(REGRESSION_FACTOR, f"regression above {REGRESSION_FACTOR:.2f}\u00d7", "#b3261e"),
-                                         (1.0, "unchanged", "#555"),
-                                         (1 / REGRESSION_FACTOR, f"improvement below {1 / REGRESSION_FACTOR:.2f}\u00d7",
-                                          "#1e7b34")],
+                                 hlines=[(REGRESSION_FACTOR, f"{REGRESSION_FACTOR:.2f}\u00d7", "#8a8a8a"),
+                                         (1.0, "equal", "#555"),
+                                         (1 / REGRESSION_FACTOR, f"{1 / REGRESSION_FACTOR:.2f}\u00d7", "#8a8a8a")],
                                  subtitle=skey, xlabel="Numba releases compared")
-            regress = [r for r in rows if r.regression]
-            improve = [r for r in rows if r.improvement and not r.regression]
+            beyond = [r for r in rows if r.beyond_factor]
             body.append(f"<h3>{H.esc(skey)}</h3>")
-            body.append(f"<p>{len(rows)} benchmark/parameter sets compared across Numba {', '.join(map(H.esc, versions))}: "
-                        f"<b>{len(regress)}</b> with a regression, {len(improve)} with only improvements.</p>")
+            body.append(f"<p>{len(rows)} benchmark/parameter sets compared across Numba "
+                        f"{', '.join(map(H.esc, versions))}, {H.esc(NOT_TESTED_TEXT)}: no regression or improvement "
+                        f"is claimed from them. {len(beyond)} have a ratio beyond {REGRESSION_FACTOR:.2f}\u00d7 "
+                        "either way; a release check decides whether any is real.</p>")
             body.append(H.charts([H.figure(chart.render())]))
-            if regress:
-                body.append(H.details(f"Regressions ({len(regress)})", _release_table(versions, regress), open_=True))
-            body.append(H.details(f"All {len(rows)} benchmark/parameter sets", _release_table(versions, rows)))
+            body.append(H.details(f"All {len(rows)} benchmark/parameter sets, largest ratio first (not tested)",
+                                  _release_table(versions, rows)))
     if not any_rows:
         body.append('<p class="empty">No machine has timing results under two or more Numba releases of the same '
                     "environment series yet (run <code>kbench run --matrix</code> or <code>kbench release-check"
@@ -715,7 +809,7 @@ def roofline_points(ctx: Context, env: D.Env) -> Tuple[List[RoofPoint], List[str
     points: List[RoofPoint] = []
     commits = set()
     for cls, meta in _kernel_classes(ctx).items():
-        if meta["class"].endswith(("Layout", "HostArrays", "Memory")):
+        if meta["class"].endswith(ROOFLINE_SKIP):
             continue
         fam = meta["family"]
         rf, vals = D.latest_values(env, meta["name"], ctx.benchmarks)
@@ -816,7 +910,9 @@ def render_roofline(ctx: Context) -> Dict[str, str]:
                         f"The kernels are placed without a roof.{extra}</p>")
         newest = machine.newest_env()
         blocks = []
-        for env in reversed(machine.sorted_envs()):
+        roof_names = [meta["name"] for meta in _kernel_classes(ctx).values()
+                      if not meta["class"].endswith(ROOFLINE_SKIP)]
+        for env in envs_newest_commit_first(machine, roof_names, ctx.benchmarks):
             pts, commits = roofline_points(ctx, env)
             if not pts:
                 continue
@@ -1020,8 +1116,9 @@ def render_environment(ctx: Context) -> Dict[str, str]:
 def render_index(ctx: Context) -> Dict[str, str]:
     howto = (
         "<p>This site has two halves. <b>asv's pages</b> (the links on the right of the bar above) show every "
-        "benchmark's history across commits and environments, and the regressions asv detects between "
-        "commits. <b>The kernel views</b> (the links on the left) cut the latest results of each machine the "
+        "benchmark's history across commits and environments, and the steps asv's own detector finds between "
+        "commits (asv's heuristic on one value per commit, not the project's rule: a lead to check, not a "
+        "verdict). <b>The kernel views</b> (the links on the left) cut the latest results of each machine the "
         "way the course asks: scaling with size, memory order, Numba releases against each other, the "
         "roofline, and what each machine ran with. Every page says at the top how to read it and whether "
         "higher or lower is better (times: lower; rates: higher).</p>")
@@ -1037,14 +1134,15 @@ def render_index(ctx: Context) -> Dict[str, str]:
          "per kernel family, machine and environment."),
         ("layout.html", "Memory order", "Matrix multiply with A and B in C or Fortran order, and strided against "
          "contiguous vectors: each relative to the best, per size and target."),
-        ("releases.html", "Numba releases", "Each Numba release's time over the previous release's, per benchmark "
-         f"and parameter set; ratios above {REGRESSION_FACTOR:.2f} marked; release-check reports."),
+        ("releases.html", "Numba releases", "Verdicts of the committed release-check reports; each Numba "
+         "release's time over the previous release's per benchmark and parameter set, shown neutral "
+         "(one run per side: not tested)."),
         ("roofline.html", "Roofline", "Each kernel placed by arithmetic intensity and achieved GFLOP/s under the "
          "machine's measured ceilings."),
         ("environment.html", "Environments", "Versions, threading layer, BLAS threads and GPUs recorded for each "
          "machine and environment."),
         ("../index.html", "asv: history graphs", "asv's own site: every benchmark against commits, per "
-         "environment and parameter; regressions list and feed."),
+         "environment and parameter; asv's step-detection list and feed (asv's heuristic, not a verdict)."),
     ]
     for href, title, text in cards:
         body.append(f'<div class="card"><h3><a href="{href}">{H.esc(title)}</a></h3><p>{H.esc(text)}</p></div>')
