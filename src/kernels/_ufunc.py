@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _gpu, _jit, _vectors
+from . import _checks, _gpu, _jit, _vectors
 
 SIGNATURES = ("float32", "float64")
 
@@ -17,17 +17,33 @@ def _signatures(nargs):
     return [f"{t}({', '.join([t] * nargs)})" for t in SIGNATURES]
 
 
-def vectorize_target(scalar, nargs, target, tag=None, **options):
+def argument_names(scalar, nargs):
+    """The family's argument names: those of its scalar function (``x``, or ``x, y``)."""
+    return tuple(scalar.__code__.co_varnames[:nargs])
+
+
+def check_call(what, names, xs, kwargs, device=False):
+    """Every element-wise target's checks: exactly the family's arguments (a ufunc's output argument, which
+    it would silently overwrite, is refused), then 1-D floating vectors of one dtype and one length."""
+    if kwargs or len(xs) != len(names):
+        _checks.check_arguments(what, names, xs, kwargs)
+    return _vectors.check_vectors(device=device, **dict(zip(names, xs)))
+
+
+def vectorize_target(scalar, nargs, target, tag=None, what=None, **options):
     """Builder for ``@vectorize(target=...)`` over ``scalar``; the callable checks its inputs first. ``tag``
-    names the cached copy (default ``vectorize_<target>``); a second kernel of the same family needs its own."""
+    names the cached copy (default ``vectorize_<target>``); a second kernel of the same family needs its own.
+    ``what`` names the target in error messages (``family.target``)."""
+    names = argument_names(scalar, nargs)
+    what = what or f"@vectorize(target={target!r})"
 
     def build():
         ufunc = _jit.vectorize(scalar, tag or f"vectorize_{target}", _signatures(nargs), target, **options)
         if target == "cuda":
-            return _cuda_call(ufunc, nargs)
+            return _cuda_call(ufunc, names, what)
 
-        def call(*xs):
-            _vectors.check_vectors(**{f"x{i}" if nargs > 1 else "x": a for i, a in enumerate(xs)})
+        def call(*xs, **kwargs):
+            check_call(what, names, xs, kwargs)
             return ufunc(*xs)
 
         call.ufunc = ufunc
@@ -36,9 +52,9 @@ def vectorize_target(scalar, nargs, target, tag=None, **options):
     return build
 
 
-def _cuda_call(ufunc, nargs):
-    def call(*xs, stream=0):
-        _vectors.check_vectors(**{f"x{i}" if nargs > 1 else "x": a for i, a in enumerate(xs)})
+def _cuda_call(ufunc, names, what):
+    def call(*xs, stream=0, **kwargs):
+        check_call(what, names, xs, kwargs, device=True)
         if all(_gpu.is_device_array(a) for a in xs):
             # device-resident inputs: the result stays on the device, unsynchronised (the caller owns the stream)
             return ufunc(*[_gpu.numba_to_device(a) for a in xs], stream=stream)
@@ -92,21 +108,22 @@ def register_ufunc_family(module, numpy_kernel, numpy_description):
     from ._registry import Target, register, register_family
 
     family, scalar, nargs = module.FAMILY, module.scalar, module.NARGS
+    names = argument_names(scalar, nargs)
 
     def numpy_target():
-        def call(*xs):
-            module.validate(*xs)
+        def call(*xs, **kwargs):
+            check_call(f"{family}.numpy", names, xs, kwargs)
             return numpy_kernel(*xs)
 
         return call
 
     register_family(family, module)
     register(Target(family, "numpy", numpy_target, numpy_description))
-    register(Target(family, "vectorize_cpu", vectorize_target(scalar, nargs, "cpu"),
-                    "@vectorize(target='cpu')", jit=True))
-    register(Target(family, "vectorize_parallel", vectorize_target(scalar, nargs, "parallel"),
-                    "@vectorize(target='parallel')", jit=True))
-    register(Target(family, "vectorize_cuda", vectorize_target(scalar, nargs, "cuda"),
+    for target in ("cpu", "parallel"):
+        name = f"vectorize_{target}"
+        register(Target(family, name, vectorize_target(scalar, nargs, target, what=f"{family}.{name}"),
+                        f"@vectorize(target={target!r})", jit=True))
+    register(Target(family, "vectorize_cuda", vectorize_target(scalar, nargs, "cuda", what=f"{family}.vectorize_cuda"),
                     "@vectorize(target='cuda'), from the same scalar function", device="gpu", jit=True,
                     requires=("cuda",), runtime="numba"))
 
@@ -118,5 +135,5 @@ def register_vectorize_variant(module, scalar, name, description, target="parall
     from ._registry import Target, register
 
     options = {"fastmath": set(fastmath)} if fastmath else {}
-    register(Target(module.FAMILY, name, vectorize_target(scalar, module.NARGS, target, tag=name, **options),
-                    description, jit=True, fastmath=",".join(sorted(fastmath or ()))))
+    builder = vectorize_target(scalar, module.NARGS, target, tag=name, what=f"{module.FAMILY}.{name}", **options)
+    register(Target(module.FAMILY, name, builder, description, jit=True, fastmath=",".join(sorted(fastmath or ()))))

@@ -20,12 +20,13 @@ def make_vector(size, dtype, layout, rng, low=-1.0, high=1.0):
     return x[::2] if layout == "strided" else x
 
 
-def check_vectors(allow_empty=False, **arrays):
-    """Every argument a 1-D floating vector, one dtype, one length; returns the dtype."""
+def check_vectors(allow_empty=False, device=False, **arrays):
+    """Every argument a 1-D floating vector, one dtype, one length; returns the dtype. ``device=True`` (GPU
+    targets) accepts device arrays as well as NumPy arrays."""
     for name, a in arrays.items():
-        _checks.check_array(a, name, ndim=1, allow_empty=allow_empty)
-    dtype = _checks.check_same_dtype(**arrays)
+        dtype = _checks.check_array(a, name, ndim=1, allow_empty=allow_empty, device=device)
     if len(arrays) > 1:
+        dtype = _checks.check_same_dtype(**arrays)
         _checks.check_same_shape(**arrays)
     return dtype
 

@@ -24,16 +24,18 @@ PYTHON_MAX_SIZE = 64  # pure-Python loops take seconds beyond this
 CUDA_TILE = 16  # threads per block edge of the naive kernel: 16 x 16 = 256 threads
 
 
-def validate(A, B):
-    """Check operands; return the common dtype."""
-    _checks.check_array(A, "A", ndim=2)
-    _checks.check_array(B, "B", ndim=2)
+def validate(A, B, device=False):
+    """Check operands; return the common dtype. ``device=True``: GPU targets, which take device arrays too."""
+    _checks.check_array(A, "A", ndim=2, device=device)
+    _checks.check_array(B, "B", ndim=2, device=device)
     dtype = _checks.check_same_dtype(A=A, B=B)
     if A.shape[1] != B.shape[0]:
         raise ValueError(
             f"shapes do not conform: A is {tuple(A.shape)} and B is {tuple(B.shape)}; "
             f"A's columns ({A.shape[1]}) must equal B's rows ({B.shape[0]})"
         )
+    if A.shape[0] * B.shape[1] > _checks.MAX_ELEMENTS:
+        _checks.check_size(A.shape[0] * B.shape[1], f"the result C ({A.shape[0]} x {B.shape[1]})")
     return dtype
 
 
@@ -324,7 +326,7 @@ def _cuda_target(factory, tile, threads):
     kernels = {}
 
     def matmul(A, B, stream=0):
-        dtype = validate(A, B)
+        dtype = validate(A, B, device=True)
         if dtype not in kernels:
             kernels[dtype] = factory(numba.from_dtype(dtype))
         host = not (_gpu.is_device_array(A) and _gpu.is_device_array(B))
@@ -343,7 +345,7 @@ def _cupy_target():
     def matmul(A, B, stream=None):
         import cupy
 
-        validate(A, B)
+        validate(A, B, device=True)
         host = not (_gpu.is_device_array(A) and _gpu.is_device_array(B))
         with (stream if stream is not None else cupy.cuda.get_current_stream()):
             C = cupy.matmul(cupy.asarray(A), cupy.asarray(B))

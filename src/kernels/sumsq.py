@@ -22,9 +22,9 @@ CUDA_MAX_BLOCKS = 1024  # enough blocks to fill a large GPU; more only lengthens
 CUDA_LOADS_IN_FLIGHT = 4  # independent loads per thread per step of the reduction's grid-stride loop
 
 
-def validate(x):
+def validate(x, device=False):
     # an empty sum is 0.0, a well-defined answer, so empty vectors are accepted here
-    return _vectors.check_vectors(allow_empty=True, x=x)
+    return _vectors.check_vectors(allow_empty=True, device=device, x=x)
 
 
 def reduction_length(x):
@@ -135,7 +135,7 @@ def _cuda_target():
     kernel = _reduction_kernel()
 
     def sumsq(x, stream=0):
-        validate(x)
+        validate(x, device=True)
         host = not _gpu.is_device_array(x)
         n = x.shape[0]
         if n == 0:
@@ -156,7 +156,7 @@ def _cupy_target():
     def sumsq(x, stream=None):
         import cupy
 
-        validate(x)
+        validate(x, device=True)
         host = not _gpu.is_device_array(x)
         with (stream if stream is not None else cupy.cuda.get_current_stream()):
             x = cupy.asarray(x)
