@@ -108,7 +108,7 @@ def register_ufunc_family(module, numpy_kernel, numpy_description):
                     "@vectorize(target='parallel')", jit=True))
     register(Target(family, "vectorize_cuda", vectorize_target(scalar, nargs, "cuda"),
                     "@vectorize(target='cuda'), from the same scalar function", device="gpu", jit=True,
-                    requires=("cuda",), runtime="numba"))
+                    requires=("cuda_ufunc",), runtime="numba"))
 
 
 def register_vectorize_variant(module, scalar, name, description, target="parallel", fastmath=None):
