@@ -71,11 +71,17 @@ def _text(value):
 
 
 def _try(fn, *args):
-    """NVML's answer, or None where the device or driver does not support the query."""
+    """``fn(*args)``, or None where it fails (a query the device or driver does not support)."""
     try:
         return fn(*args)
     except Exception:
         return None
+
+
+def _q(nvml, name, *args):
+    """NVML's answer to ``name(*args)``, or None where this pynvml lacks the call or the device refuses it."""
+    fn = getattr(nvml, name, None)
+    return _try(fn, *args) if fn is not None else None
 
 
 class Nvml:
@@ -84,7 +90,7 @@ class Nvml:
     def __init__(self, nvml, handle):
         self.nvml = nvml
         self.handle = handle
-        self.max_sm_clock = _try(nvml.nvmlDeviceGetMaxClockInfo, handle, nvml.NVML_CLOCK_SM)
+        self.max_sm_clock = _q(nvml, "nvmlDeviceGetMaxClockInfo", handle, nvml.NVML_CLOCK_SM)
 
     @classmethod
     def open(cls, nvml, pci_bus_id=None, index=0):
@@ -92,49 +98,49 @@ class Nvml:
         else NVML device ``index``."""
         handle = None
         if pci_bus_id:
-            handle = _try(nvml.nvmlDeviceGetHandleByPciBusId, pci_bus_id)
+            handle = _q(nvml, "nvmlDeviceGetHandleByPciBusId", pci_bus_id)
         if handle is None:
-            handle = nvml.nvmlDeviceGetHandleByIndex(index)
+            handle = getattr(nvml, "nvmlDeviceGetHandleByIndex")(index)
         return cls(nvml, handle)
 
     def device(self):
         n, h = self.nvml, self.handle
-        cc = _try(n.nvmlDeviceGetCudaComputeCapability, h)
-        cuda_driver = _try(n.nvmlSystemGetCudaDriverVersion_v2) or _try(n.nvmlSystemGetCudaDriverVersion)
-        memory = _try(n.nvmlDeviceGetMemoryInfo, h)
-        power_limit = _try(n.nvmlDeviceGetEnforcedPowerLimit, h)
+        cc = _q(n, "nvmlDeviceGetCudaComputeCapability", h)
+        cuda_driver = _q(n, "nvmlSystemGetCudaDriverVersion_v2") or _q(n, "nvmlSystemGetCudaDriverVersion")
+        memory = _q(n, "nvmlDeviceGetMemoryInfo", h)
+        power_limit = _q(n, "nvmlDeviceGetEnforcedPowerLimit", h)
         return {
-            "name": _text(_try(n.nvmlDeviceGetName, h)),
-            "uuid": _text(_try(n.nvmlDeviceGetUUID, h)),
+            "name": _text(_q(n, "nvmlDeviceGetName", h)),
+            "uuid": _text(_q(n, "nvmlDeviceGetUUID", h)),
             "compute_capability": f"{cc[0]}.{cc[1]}" if cc else None,
-            "driver_version": _text(_try(n.nvmlSystemGetDriverVersion)),
+            "driver_version": _text(_q(n, "nvmlSystemGetDriverVersion")),
             "cuda_driver_version": f"{cuda_driver // 1000}.{cuda_driver % 1000 // 10}" if cuda_driver else None,
-            "nvml_version": _text(_try(n.nvmlSystemGetNVMLVersion)),
+            "nvml_version": _text(_q(n, "nvmlSystemGetNVMLVersion")),
             "memory_total_bytes": int(memory.total) if memory is not None else None,
             "max_sm_clock_mhz": self.max_sm_clock,
-            "max_memory_clock_mhz": _try(n.nvmlDeviceGetMaxClockInfo, h, n.NVML_CLOCK_MEM),
-            "default_applications_sm_clock_mhz": _try(n.nvmlDeviceGetDefaultApplicationsClock, h, n.NVML_CLOCK_SM),
-            "applications_sm_clock_mhz": _try(n.nvmlDeviceGetApplicationsClock, h, n.NVML_CLOCK_SM),
+            "max_memory_clock_mhz": _q(n, "nvmlDeviceGetMaxClockInfo", h, n.NVML_CLOCK_MEM),
+            "default_applications_sm_clock_mhz": _q(n, "nvmlDeviceGetDefaultApplicationsClock", h, n.NVML_CLOCK_SM),
+            "applications_sm_clock_mhz": _q(n, "nvmlDeviceGetApplicationsClock", h, n.NVML_CLOCK_SM),
             "power_limit_w": power_limit / 1000 if power_limit is not None else None,
-            "persistence_mode": _try(n.nvmlDeviceGetPersistenceMode, h),
-            "cuda_cores": _try(n.nvmlDeviceGetNumGpuCores, h),
+            "persistence_mode": _q(n, "nvmlDeviceGetPersistenceMode", h),
+            "cuda_cores": _q(n, "nvmlDeviceGetNumGpuCores", h),
         }
 
     def sample(self):
         """The device's state now: clocks (MHz), temperature (C), power (W), clock-event reasons."""
         n, h = self.nvml, self.handle
-        reasons = _try(n.nvmlDeviceGetCurrentClocksEventReasons, h)
+        reasons = _q(n, "nvmlDeviceGetCurrentClocksEventReasons", h)
         if reasons is None:
-            reasons = _try(n.nvmlDeviceGetCurrentClocksThrottleReasons, h)
-        power = _try(n.nvmlDeviceGetPowerUsage, h)
-        util = _try(n.nvmlDeviceGetUtilizationRates, h)
+            reasons = _q(n, "nvmlDeviceGetCurrentClocksThrottleReasons", h)
+        power = _q(n, "nvmlDeviceGetPowerUsage", h)
+        util = _q(n, "nvmlDeviceGetUtilizationRates", h)
         return {
             "t": time.time(),
-            "sm_clock_mhz": _try(n.nvmlDeviceGetClockInfo, h, n.NVML_CLOCK_SM),
-            "memory_clock_mhz": _try(n.nvmlDeviceGetClockInfo, h, n.NVML_CLOCK_MEM),
-            "temperature_c": _try(n.nvmlDeviceGetTemperature, h, n.NVML_TEMPERATURE_GPU),
+            "sm_clock_mhz": _q(n, "nvmlDeviceGetClockInfo", h, n.NVML_CLOCK_SM),
+            "memory_clock_mhz": _q(n, "nvmlDeviceGetClockInfo", h, n.NVML_CLOCK_MEM),
+            "temperature_c": _q(n, "nvmlDeviceGetTemperature", h, n.NVML_TEMPERATURE_GPU),
             "power_w": power / 1000 if power is not None else None,
-            "pstate": _try(n.nvmlDeviceGetPerformanceState, h),
+            "pstate": _q(n, "nvmlDeviceGetPerformanceState", h),
             "gpu_utilization_pct": getattr(util, "gpu", None),
             "reasons_mask": reasons,
             "reasons": decode_reasons(reasons) if reasons is not None else None,
@@ -179,7 +185,7 @@ class Sampler:
     """Samples a device's state every ``interval`` seconds on a background thread, and summarises the samples
     that fall inside each measurement's window (plus one taken at each end, so short windows have two)."""
 
-    def __init__(self, nvml_device, interval=0.05):
+    def __init__(self, nvml_device, interval=0.1):
         self.device = nvml_device
         self.interval = interval
         self.samples = []
@@ -263,11 +269,11 @@ def _dist_version(name):
 def cuda_device():
     """The CUDA device numba-cuda runs on: name, compute capability, SM count, PCI bus id, runtime version
     (``{"error": ...}`` where there is none)."""
+    if simulator_enabled():
+        return {"simulator": True, "name": "numba-cuda simulator (no GPU)"}
     try:
         from numba import cuda
 
-        if simulator_enabled():
-            return {"simulator": True, "name": "numba-cuda simulator (no GPU)"}
         if not cuda.is_available():
             return {"error": "numba.cuda.is_available() is False"}
         dev = cuda.get_current_device()
@@ -308,7 +314,7 @@ def environment():
     return record
 
 
-def sampler(pci_bus_id=None, interval=0.05):
+def sampler(pci_bus_id=None, interval=0.1):
     """A :class:`Sampler` of the CUDA device, or a :class:`NoSampler` saying why there is none."""
     if simulator_enabled():
         return NoSampler("numba-cuda's simulator: no GPU state to sample")
