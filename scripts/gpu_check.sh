@@ -62,7 +62,7 @@ step() {  # step NAME LIMIT_SECONDS command...
 
 cd "$REPO" || exit 2
 step environment 60 "$PY" -m kbench.gpurecord --out "$OUTDIR/environment.json"
-"$PY" -m kbench.cli info --json >"$OUTDIR/machine.json" 2>>"$OUTDIR/logs/environment.log" || true
+timeout 60 "$PY" -m kbench.cli info --json >"$OUTDIR/machine.json" 2>>"$OUTDIR/logs/environment.log" || true
 if command -v nvidia-smi >/dev/null 2>&1; then timeout 20 nvidia-smi -q >"$OUTDIR/nvidia-smi.txt" 2>&1 || true; fi
 step check 90 "$PY" -m kbench.gpucheck check --out "$OUTDIR/check.json"
 step ceilings 60 "$PY" -m kbench.gpusuite ceilings $SIMFLAG --out "$OUTDIR/ceilings.json"

@@ -191,3 +191,17 @@ def test_device_side_figures_are_never_recorded_from_the_simulator():
             bench = gpu_efficiency.prepared_gpu_target(family, target, 16 if family == "matmul" else 1000, dtype)
             with pytest.raises(NotImplementedError, match="CUDA events time nothing"):
                 common.device_event_seconds(bench)
+
+
+@inside
+def test_device_copy_ceiling_sets_up_checks_and_times_on_a_small_array():
+    from benchmarks import roofline
+
+    copy = roofline._DeviceCopy(n=1000)  # compiles, copies and checks both ends of the copy (raises if wrong)
+    gbps = copy.best_gbps(launches=2)
+    if SIMULATED:
+        assert gbps < 0, "the simulator's events give -1 ms: which is why DeviceBandwidth skips there"
+        with pytest.raises(NotImplementedError, match="simulator"):
+            roofline.DeviceBandwidth().setup()
+    else:
+        assert gbps > 0
