@@ -25,7 +25,6 @@ import argparse
 import importlib
 import json
 import math
-import os
 import pkgutil
 import statistics
 import sys
@@ -284,7 +283,22 @@ def main(argv=None):
     parser.add_argument("--sim", action="store_true", help="numba-cuda's simulator (needs NUMBA_ENABLE_CUDASIM=1)")
     parser.add_argument("--budget", type=float, help="seconds; parameter sets not started by then are 'not run'")
     parser.add_argument("--only", action="append", help="only classes whose 'module.Class' contains this")
+    parser.add_argument("--list", action="store_true", help="print the parameter sets it would run, run nothing")
     args = parser.parse_args(argv)
+    if args.list:
+        sim = args.sim or gpurecord.simulator_enabled()
+        classes = gpu_classes(import_suite(), args.stage)
+        total = 0
+        for key, cls in classes.items():
+            if args.only and not any(o in key for o in args.only):
+                continue
+            sets = parameter_sets(cls, sim)
+            total += len(sets)
+            print(f"{key}: {len(sets)} parameter sets x {len(_methods(cls))} methods")
+            for n, params in sets:
+                print(f"    pass {n}: {params}")
+        print(f"{total} parameter sets in all", file=sys.stderr)
+        return 0
     record = run_stage(args.stage, args.out, sim=args.sim or None, budget=args.budget, only=args.only)
     counts = {}
     for row in record["results"]:
