@@ -141,6 +141,7 @@ def test_script_end_to_end_under_the_simulator(tmp_path):
     for stage in ("ceilings", "efficiency", "tier"):
         record = json.loads((out / f"{stage}.json").read_text())
         assert record["simulator"] is True and all(r["simulator"] is True for r in record["results"])
+        assert record["cuda_device"]["simulator"] is True
         assert not [r for r in record["results"] if r["status"] == "failed"]
     tier = json.loads((out / "tier.json").read_text())["results"]
     ran = {r["benchmark"] for r in tier if r["status"] == "ok"}

@@ -216,7 +216,9 @@ def run_stage(stage, out=None, sim=None, budget=None, root=ROOT, sampler=None, o
     run.record["classes"] = sorted(classes)
     work = sorted(((n, key, params) for key, cls in classes.items() for n, params in parameter_sets(cls, sim)),
                   key=lambda item: item[0])  # pass 0 of every class first
-    with (sampler or gpurecord.sampler()) as smp:
+    device = gpurecord.cuda_device()  # the device CUDA runs on: NVML samples that one (matched by PCI bus id)
+    run.record["cuda_device"] = device
+    with (sampler or gpurecord.sampler(device.get("pci_bus_id"))) as smp:
         for _, key, params in work:
             cls = classes[key]
             if deadline is not None and time.monotonic() > deadline:
