@@ -378,15 +378,29 @@ def event_seconds(launch, stream, runtime, launches=20, reduce=np.median):
             launch()
             end.record(stream)
             end.synchronize()
-            times.append(cuda.event_elapsed_time(start, end) / 1e3)
+            times.append(start.elapsed_time(end) / 1e3)  # Event.elapsed_time: numba-cuda and its simulator
     return float(reduce(times))
 
 
+SIMULATOR_EVENTS = "numba-cuda's simulator runs no hardware: its CUDA events time nothing (elapsed time -1 ms)"
+SIMULATOR_MEMORY = "numba-cuda's simulator has no device memory to measure (it reports infinite free memory)"
+
+
+def simulated():
+    """True when numba-cuda's simulator stands in for the GPU: device-side figures (CUDA-event times, device
+    memory, ceilings, efficiencies) are then meaningless and are skipped, never recorded."""
+    return kernels is not None and kernels._platform.cuda_simulator_enabled()
+
+
 def device_event_seconds(bench, launches=20):
-    """Median device time of one call from CUDA events recorded on the target's stream (GPU targets only)."""
+    """Median device time of one call from CUDA events recorded on the target's stream (GPU targets only).
+    Under the simulator the launches and events still run (the code path is exercised), then it skips."""
     if bench.target.device != "gpu":
         raise SkipNotImplemented("device time from CUDA events applies to GPU targets only")
-    return event_seconds(bench.launch, bench.stream, bench.target.runtime, launches)
+    seconds = event_seconds(bench.launch, bench.stream, bench.target.runtime, launches=2 if simulated() else launches)
+    if simulated():
+        raise SkipNotImplemented(SIMULATOR_EVENTS)
+    return seconds
 
 
 # --- what a class measures: mix in the ones that apply ------------------------------------------------------
@@ -435,6 +449,8 @@ class TrackDeviceMemory(Measure):
         keep freed blocks (CuPy's pool, numba-cuda's deferred frees), so this is close to the peak."""
         if self.target.device != "gpu":
             raise SkipNotImplemented("device memory applies to GPU targets only")
+        if simulated():
+            raise SkipNotImplemented(SIMULATOR_MEMORY)
         return self.device_bytes_used
 
     track_device_bytes.unit = "bytes"

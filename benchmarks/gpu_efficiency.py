@@ -6,7 +6,7 @@ from . import matmul as matmul_bench
 from . import roofline
 from . import sincos as sincos_bench
 from . import sumsq as sumsq_bench
-from .common import Measure, SkipNotImplemented, device_event_seconds, tf32_reason
+from .common import Measure, SkipNotImplemented, device_event_seconds, simulated, tf32_reason
 
 # The class that prepares each family's GPU targets on device-resident inputs (checked against the reference
 # in its setup). Held through the modules, not imported by name, so asv does not collect them here again.
@@ -61,6 +61,8 @@ class GpuEfficiency(Measure):
     timeout = 600  # 10^9-element inputs are built and checked on the host first
 
     def setup(self, case):
+        if simulated():  # before anything is built: the cases' sizes would take the simulator hours
+            raise SkipNotImplemented("numba-cuda's simulator runs no hardware: it has no efficiency to measure")
         family, target, size, dtype, baseline = CASES[case]
         self.kernel = prepared_gpu_target(family, target, size, dtype)  # skips first where there is no GPU
         if baseline == CUBLAS:

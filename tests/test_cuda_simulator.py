@@ -117,3 +117,92 @@ def test_bad_input_on_gpu_targets_names_the_problem():
         kernels.get("matmul", "cuda_naive")(np.ones((2, 2), np.float32), np.ones((2, 2)))
     with pytest.raises(TypeError, match="float32 or float64"):
         kernels.get("sumsq", "cuda")(np.ones(3, np.int32))
+
+
+# --- the GPU benchmark classes under the simulator ------------------------------------------------------------
+# Every class of the GPU tier, at its smallest size (capped for the simulator), every GPU target and layout,
+# float32, run the way asv runs it (setup, then each benchmark method) by the in-process driver the GPU check
+# script uses. Under the simulator a result may only be skipped for a limit of the simulator itself.
+
+sys.path[:0] = [os.path.join(os.path.dirname(__file__), "..", "src"), os.path.join(os.path.dirname(__file__), "..")]
+from kbench import gpurecord, gpusuite  # noqa: E402
+
+TIER = gpusuite.gpu_classes(gpusuite.import_suite(), "tier")
+SIMULATOR_LIMITS = ("CuPy is disabled while the CUDA simulator is on", "simulator cannot build @vectorize(target='cuda')",
+                    "simulator runs no hardware: its CUDA events time nothing", "simulator has no device memory")
+
+
+@inside
+@pytest.mark.parametrize("key", sorted(TIER))
+def test_gpu_benchmark_class_runs(key):
+    from benchmarks import common
+
+    cls = TIER[key]
+    sets = [p for _, p in gpusuite.parameter_sets(cls, sim=True)
+            if dict(zip(cls.param_names, p)).get("dtype", "float32") == "float32"]
+    rows = [row for params in sets for row in gpusuite.run_one(cls, key, params, SIMULATED, gpurecord.NoSampler("test"))]
+    assert rows
+    failed = [(r["benchmark"], r["params"], r["error"]) for r in rows if r["status"] == "failed"]
+    assert not failed, failed
+    for r in rows:
+        if r["status"] == "skipped":  # on a real GPU only a missing CuPy may skip something
+            allowed = SIMULATOR_LIMITS if SIMULATED else ("CuPy is not installed",)
+            assert any(limit in r["reason"] for limit in allowed), (r["params"], r["reason"])
+    if cls.family in ("matmul", "sumsq"):  # numba-cuda kernels the simulator runs: setup and the call ran
+        numba_rows = [r for r in rows if dict(zip(cls.param_names, r["params"]))["target"] in ("cuda", "cuda_naive", "cuda_tiled")]
+        assert numba_rows and all(r["status"] == "ok" or r["reason"] in (common.SIMULATOR_EVENTS, common.SIMULATOR_MEMORY)
+                                  for r in numba_rows), numba_rows
+
+
+@inside
+@pytest.mark.parametrize("layout", ["contiguous", "strided"])
+def test_device_resident_reduction_gives_a_0d_device_result(layout, rng):
+    from benchmarks import common
+
+    module = kernels.family_module("sumsq")
+    (x,) = module.make_inputs(3001, np.float32, layout, rng)
+    stream = common.new_stream("numba")
+    result = kernels.get("sumsq", "cuda")(common.device_copy(x, "numba", stream), stream=stream)
+    stream.synchronize()
+    assert hasattr(result, "copy_to_host") and result.shape == (), "a 0-d device array, like CuPy's cupy.sum"
+    _verify.check(result, module.reference(x), np.float32, what="sumsq.cuda device-resident",
+                  tol=_verify.family_tolerance(module, np.float32, (x,)))
+
+
+@inside
+@pytest.mark.skipif(not SIMULATED, reason="a simulator limit")
+def test_cuda_ufuncs_are_unavailable_under_the_simulator_and_say_why():
+    for family in ("gauss", "sincos"):
+        ok, why = kernels.get_target(family, "vectorize_cuda").availability()
+        assert not ok and "simulator cannot build @vectorize(target='cuda')" in why
+    assert kernels.get_target("sumsq", "cuda").available, "@cuda.jit kernels still run under the simulator"
+
+
+@inside
+@pytest.mark.skipif(not SIMULATED, reason="what the simulator must not record")
+def test_device_side_figures_are_never_recorded_from_the_simulator():
+    from benchmarks import common, gpu_efficiency
+
+    prepared = set()
+    for case, (family, target, _, dtype, _) in gpu_efficiency.CASES.items():
+        with pytest.raises(NotImplementedError, match="simulator"):
+            gpu_efficiency.GpuEfficiency().setup(case)
+        if target in ("cuda", "cuda_tiled", "cuda_naive") and (family, target) not in prepared:
+            prepared.add((family, target))  # each kernel once: it prepares on the simulator at a small size
+            bench = gpu_efficiency.prepared_gpu_target(family, target, 16 if family == "matmul" else 1000, dtype)
+            with pytest.raises(NotImplementedError, match="CUDA events time nothing"):
+                common.device_event_seconds(bench)
+
+
+@inside
+def test_device_copy_ceiling_sets_up_checks_and_times_on_a_small_array():
+    from benchmarks import roofline
+
+    copy = roofline._DeviceCopy(n=1000)  # compiles, copies and checks both ends of the copy (raises if wrong)
+    gbps = copy.best_gbps(launches=2)
+    if SIMULATED:
+        assert gbps < 0, "the simulator's events give -1 ms: which is why DeviceBandwidth skips there"
+        with pytest.raises(NotImplementedError, match="simulator"):
+            roofline.DeviceBandwidth().setup()
+    else:
+        assert gbps > 0

@@ -64,6 +64,16 @@ def have_cuda() -> Tuple[bool, str]:
     return False, "no CUDA GPU found (numba.cuda.is_available() is False)"
 
 
+def have_cuda_ufunc() -> Tuple[bool, str]:
+    """What ``@vectorize(target='cuda')`` needs: a real CUDA device. numba-cuda's simulator runs ``@cuda.jit``
+    kernels but cannot build CUDA ufuncs (its FakeOverload has no ``signature``, which the CUDA vectorizer reads),
+    so there such targets are unavailable, with that reason, rather than failing."""
+    if cuda_simulator_enabled():
+        return False, ("numba-cuda's simulator cannot build @vectorize(target='cuda') ufuncs (a simulator limit: "
+                       "'FakeOverload' has no 'signature'); they run on a real GPU")
+    return have_cuda()
+
+
 @functools.lru_cache(maxsize=None)
 def have_cupy() -> Tuple[bool, str]:
     if cuda_simulator_enabled():

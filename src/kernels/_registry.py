@@ -16,6 +16,7 @@ from . import _jit, _platform
 _REQUIREMENT_CHECKS: Dict[str, Callable[[], Tuple[bool, str]]] = {
     "scipy": _platform.have_scipy,
     "cuda": _platform.have_cuda,
+    "cuda_ufunc": _platform.have_cuda_ufunc,  # @vectorize(target='cuda'): a real GPU, not the simulator
     "cupy": _platform.have_cupy,
 }
 

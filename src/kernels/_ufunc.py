@@ -125,7 +125,7 @@ def register_ufunc_family(module, numpy_kernel, numpy_description):
                         f"@vectorize(target={target!r})", jit=True))
     register(Target(family, "vectorize_cuda", vectorize_target(scalar, nargs, "cuda", what=f"{family}.vectorize_cuda"),
                     "@vectorize(target='cuda'), from the same scalar function", device="gpu", jit=True,
-                    requires=("cuda",), runtime="numba"))
+                    requires=("cuda_ufunc",), runtime="numba"))
 
 
 def register_vectorize_variant(module, scalar, name, description, target="parallel", fastmath=None):

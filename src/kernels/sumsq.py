@@ -1,4 +1,5 @@
-"""Sum of squares ``sum(x*x)`` of a vector, returned as a Python float (accumulated in float64 everywhere).
+"""Sum of squares ``sum(x*x)`` of a vector, returned as a Python float (accumulated in float64 everywhere); GPU
+targets given a device array return a 0-d float64 device array instead, unsynchronised.
 
 The loop is written once with ``prange``: plain Python and serial ``@njit`` run it as ``range``, and
 ``@njit(parallel=True, fastmath=True)`` turns it into a threaded reduction. The CUDA target is a two-pass
@@ -147,7 +148,11 @@ def _cuda_target():
         total = cuda.device_array(1, dtype=np.float64, stream=stream)
         kernel[blocks, CUDA_THREADS, stream](dx, partials, True)
         kernel[1, CUDA_THREADS, stream](partials, total, False)
-        return float(total.copy_to_host(stream=stream)[0]) if host else total
+        if host:
+            return float(total.copy_to_host(stream=stream)[0])
+        # a 0-d device array (a view of the one-element buffer, no copy), the shape of the float the host path
+        # returns and of CuPy's cupy.sum result, so a device-resident result checks against the scalar reference
+        return total.reshape(())
 
     return sumsq
 
