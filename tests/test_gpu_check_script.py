@@ -57,6 +57,25 @@ def test_simulator_sizes_are_small():
         assert sizes and max(sizes) <= max(gpusuite.SIM_SIZES.values()), (key, sizes)
 
 
+def test_time_samples_read_the_benchmarks_own_clock_like_asv():
+    """The suite's classes batch ``calls`` calls per invocation and set ``number = 1`` and a per-call clock;
+    the in-process driver must store seconds per call, not per batch."""
+    import time
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.common import PerCallClock
+
+    def batch():  # 20 calls of about 0.5 ms
+        for _ in range(20):
+            end = time.perf_counter() + 0.0005
+            while time.perf_counter() < end:
+                pass
+
+    median, samples, number = gpusuite.time_samples(batch, (3, 3, 0.0), number=1, timer=PerCallClock(20))
+    assert number == 1 and len(samples) == 3
+    assert 0.0004 < median < 0.002, median  # one call's time, not the batch's 10 ms
+
+
 def test_time_samples_follow_asvs_repeat():
     calls = []
     median, samples, number = gpusuite.time_samples(lambda: calls.append(1), (3, 5, 0.0), sample_time=0.001)

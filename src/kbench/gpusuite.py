@@ -5,8 +5,9 @@ virtualenv, PyYAML and others (several MB, partly compiled), and asv spends a fr
 context, JIT) on every parameter set, which in an 8-minute slot leaves little time for measuring. This driver
 imports ``benchmarks/*.py`` itself and, per parameter set, does what asv's runner does: ``setup(*params)``, then
 
-- ``time_*``: a number of calls per sample calibrated so that a sample lasts at least ``sample_time`` (asv's
-  default 10 ms), samples until the class's ``repeat = (min, max, max_seconds)`` says stop; median and samples;
+- ``time_*``: the class's ``number`` of invocations per sample (calibrated to asv's 10 ms ``sample_time`` when it
+  is 0) read through the class's ``timer`` as asv does (the suite's per-call clock, so values are seconds per
+  call), samples until the class's ``repeat = (min, max, max_seconds)`` says stop; median and samples;
 - ``track_*``: the returned value, with the method's ``unit``;
 - ``peakmem_*``: called once (asv measures a process's peak RSS; one shared process cannot, so no value);
 
@@ -149,20 +150,23 @@ def _repeat(cls, sim):
     return (rep or 3, rep or 10, 10.0)
 
 
-def time_samples(fn, repeat, sample_time=0.01):
-    """asv's timing of one ``time_`` benchmark: calls per sample so a sample lasts ``sample_time`` or more,
-    then ``repeat = (min, max, max_seconds)`` samples. Returns (median seconds per call, samples, number)."""
-    t0 = timeit.default_timer()
-    fn()
-    one = timeit.default_timer() - t0
-    number = max(1, int(math.ceil(sample_time / max(one, 1e-9))))
+def time_samples(fn, repeat, sample_time=0.01, number=0, timer=timeit.default_timer):
+    """asv's timing of one ``time_`` benchmark: ``number`` invocations per sample (0: calibrated so a sample
+    lasts ``sample_time`` or more), read with ``timer`` (the benchmark's own ``timer`` attribute, as asv reads it:
+    the suite's classes set ``number = 1`` and a per-call clock, so that each value is seconds per call), then
+    ``repeat = (min, max, max_seconds)`` samples. Returns (median seconds per call, samples, number)."""
+    if not number:
+        t0 = timer()
+        fn()
+        one = timer() - t0
+        number = max(1, int(math.ceil(sample_time / max(one, 1e-9))))
     min_repeat, max_repeat, max_time = repeat
     samples, start = [], timeit.default_timer()
     while len(samples) < max_repeat:
-        t0 = timeit.default_timer()
+        t0 = timer()
         for _ in range(number):
             fn()
-        samples.append((timeit.default_timer() - t0) / number)
+        samples.append((timer() - t0) / number)
         if len(samples) >= min_repeat and timeit.default_timer() - start >= max_time:
             break
     return statistics.median(samples), samples, number
@@ -260,7 +264,9 @@ def run_one(cls, key, params, sim, smp):
             if method.startswith("time_"):
                 if hasattr(bench, "setup"):
                     bench.setup(*params)  # asv re-runs setup before timing (memoised: cheap)
-                value, samples, number = time_samples(lambda: fn(*params), _repeat(cls, sim))
+                value, samples, number = time_samples(lambda: fn(*params), _repeat(cls, sim),
+                                                      number=int(getattr(bench, "number", 0) or 0),
+                                                      timer=getattr(bench, "timer", timeit.default_timer))
                 row.update(status="ok", value=value, unit="seconds", samples=samples, number=number)
             elif method.startswith("track_"):
                 row.update(status="ok", value=fn(*params), unit=getattr(fn, "unit", "unit"))
