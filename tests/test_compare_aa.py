@@ -37,6 +37,13 @@ PARAM_SETS = 340  # as many as the real A/A check compared
 BIMODAL_EVERY = 4  # one parameter set in four is a bimodal (parallel, small size) one
 
 
+def _one(folder, pattern):
+    """The one report file matching pattern (reports carry a run id in their name)."""
+    found = sorted(Path(folder).glob(pattern))
+    assert len(found) == 1, (pattern, sorted(p.name for p in Path(folder).iterdir()))
+    return found[0]
+
+
 def process_rounds(rng, centre, rounds, k, bimodal, process_sd=0.06, slow_mode=1.6, p_slow=0.3,
                    noise_sd=0.02, tail_p=0.05, tail=1.8):
     """``rounds`` processes of ``k`` samples each, concatenated in round order as asv stores them."""
@@ -211,7 +218,7 @@ def test_release_check_on_aa_data_exits_0(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(release, "probe_environment", lambda p: {"numba": "0.68.1", "llvmlite": "0.50.0"})
     status = check.run()
     capsys.readouterr()
-    report = json.loads((tmp_path / "out" / "release-check-0.68.1-vs-0.68.1.json").read_text())
+    report = json.loads(_one(tmp_path / "out", "release-check-0.68.1-vs-0.68.1-*.json").read_text())
     assert status == 0 and report["exit_status"] == 0 and not report["problems"]
     summary = report["summary"]
     assert summary["tested"] == PARAM_SETS

@@ -40,6 +40,13 @@ FAKE_NUMBA = ["0.66.0rc1", "0.66.0", "0.67.0rc1", "0.67.0", "0.68.0rc1", "0.68.0
               "0.69.0.dev0", "0.69.0rc1", "not-a-version"]
 
 
+def _one(folder, pattern):
+    """The one report file matching pattern (reports carry a run id in their name)."""
+    found = sorted(Path(folder).glob(pattern))
+    assert len(found) == 1, (pattern, sorted(p.name for p in Path(folder).iterdir()))
+    return found[0]
+
+
 def fake_index(tmp_path, versions=FAKE_NUMBA, clock=None):
     calls = []
 
@@ -313,8 +320,8 @@ def run_fake(tmp_path, monkeypatch, capsys, bench, **kw):
     fake_asv(monkeypatch, check, {"baseline": SYN / "baseline.json", "candidate": SYN / "candidate.json"}, **kw)
     status = check.run()
     out = capsys.readouterr()
-    report = json.loads((tmp_path / "out" / "release-check-0.67.0-vs-0.68.1.json").read_text())
-    md = (tmp_path / "out" / "release-check-0.67.0-vs-0.68.1.md").read_text()
+    report = json.loads(_one(tmp_path / "out", "release-check-0.67.0-vs-0.68.1-*.json").read_text())
+    md = _one(tmp_path / "out", "release-check-0.67.0-vs-0.68.1-*.md").read_text()
     return status, report, md, out
 
 
@@ -387,7 +394,7 @@ def test_damaged_result_file_makes_a_broken_report(tmp_path, monkeypatch, capsys
 
     monkeypatch.setattr(release, "run_asv", run_and_cut)
     assert check.run() == 2
-    report = json.loads((tmp_path / "out" / "release-check-0.67.0-vs-0.68.1.json").read_text())
+    report = json.loads(_one(tmp_path / "out", "release-check-0.67.0-vs-0.68.1-*.json").read_text())
     assert report["exit_status"] == 2
     damaged = [p for p in report["problems"] if "cannot read the results of the candidate" in p]
     assert damaged and "not valid JSON" in damaged[0] and "0.68.1" in damaged[0]
@@ -450,7 +457,7 @@ def test_aa_same_release_on_both_sides_reports_no_regression(tmp_path):
     proc, results = run_cli(tmp_path, ["--baseline", version, "--candidate", version, "--bench", AA_SUBSET,
                                        "--rounds", str(compare.MIN_ROUNDS)], timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    report = json.loads((results / "release-checks" / f"release-check-{version}-vs-{version}.json").read_text())
+    report = json.loads(_one(results / "release-checks", f"release-check-{version}-vs-{version}-*.json").read_text())
     assert report["summary"].get(compare.REGRESSION, 0) == 0 and not report["problems"]
     rows = report["rows"]
     assert len(rows) == 1 and rows[0]["ratio"] is not None
@@ -469,7 +476,7 @@ def test_two_releases_end_to_end(tmp_path):
     proc, results = run_cli(tmp_path, ["--baseline", baseline, "--candidate", candidate, "--bench", SUBSET,
                                        "--rounds", str(compare.MIN_ROUNDS)], timeout=1200)
     assert proc.returncode in (0, 1), proc.stderr[-3000:]
-    stem = results / "release-checks" / f"release-check-{baseline}-vs-{candidate}"
+    stem = str(_one(results / "release-checks", f"release-check-{baseline}-vs-{candidate}-*.json"))[:-len(".json")]
     report = json.loads(Path(f"{stem}.json").read_text())
     assert Path(f"{stem}.md").read_text() in proc.stdout
     assert report["exit_status"] == proc.returncode and not report["problems"]
@@ -505,7 +512,8 @@ def test_a_report_rewrite_cut_off_by_a_full_disk_keeps_the_previous_report(tmp_p
     with disk_full(monkeypatch, out, budget=200), pytest.raises(OSError):
         check.run()
     assert {p.name: p.read_text() for p in out.iterdir()} == before
-    assert json.loads(before["release-check-0.67.0-vs-0.68.1.json"])["exit_status"] == status == 1
+    (first,) = [name for name in before if name.startswith("release-check-0.67.0-vs-0.68.1-") and name.endswith(".json")]
+    assert json.loads(before[first])["exit_status"] == status == 1
 
 
 def test_an_interrupted_check_still_reports_what_asv_saved(tmp_path, monkeypatch, capsys):

@@ -87,7 +87,8 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"interleaved rounds per environment (default {DEFAULT_ROUNDS}, {QUICK_ROUNDS} "
                              f"with --quick)")
     parser.add_argument("--machine", metavar="NAME",
-                        help="asv machine name (default: this host's entry in ~/.asv-machine.json)")
+                        help="machine name the results are filed under (default: $KBENCH_MACHINE, else the "
+                             "name kbench run derives from the host kind)")
     parser.add_argument("--quick", action="store_true",
                         help=f"fewer samples: {QUICK_ROUNDS} rounds of {QUICK_REPEAT} samples per benchmark")
     parser.add_argument("--pre", action="store_true",
@@ -695,7 +696,8 @@ class ReleaseCheck:
         status = 2 if problems else (1 if regressions else 0)
         report = self._report(commit, machine, sides, side_results, rows, problems, status, wall)
         md = render_markdown(report)
-        stem = f"release-check-{self.baseline}-vs-{self.candidate}"
+        # the run id keeps every report: a second check of the same pair (an A/A, a re-run) adds a file
+        stem = f"release-check-{self.baseline}-vs-{self.candidate}-{self.run_id}"
         _io.atomic_write_text(self.output_dir / f"{stem}.md", md)
         _io.atomic_write_json(self.output_dir / f"{stem}.json", json_safe(report))
         print(md)

@@ -570,7 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("outcome", help="one runner's outcome from kbench release-check's JSON report and exit status")
     p.add_argument("--exit-code", type=int, required=True, help="the exit status of kbench release-check")
-    p.add_argument("--report", help="the JSON report it wrote (release-check-<a>-vs-<b>.json); empty: none")
+    p.add_argument("--report", help="the JSON report it wrote (release-check-<a>-vs-<b>-<run id>.json); empty: none")
 
     p = sub.add_parser("issue-body", help="print the issue body for VERSION")
     p.add_argument("version")
