@@ -100,11 +100,15 @@ def build_views(html_dir: PathLike, results_dir: PathLike, asv_status: str = "",
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    machines = _data.load_machines(results_dir)
-    reports = _data.load_release_checks(results_dir)
+    problems: list = []
+    machines = _data.load_machines(results_dir, problems)
+    reports = _data.load_release_checks(results_dir, problems)
+    notes = _data.load_history_notes(results_dir, problems)
     ctx = _views.Context(results_dir=results_dir, machines=machines, benchmarks=_data.load_benchmarks(results_dir),
                          reports=reports, report_pages=_copy_reports(reports, out), asv_status=asv_status,
-                         vendor_status=vendor_status)
+                         vendor_status=vendor_status, problems=problems, history_notes=notes)
+    for problem in problems:
+        print(f"kbench site: {problem}", file=sys.stderr)
     (out / "kbench.css").write_text(_html.CSS.strip() + "\n", encoding="utf-8")
     pages: Dict[str, str] = {}
     for render in (_views.render_index, _views.render_scaling, _views.render_layout, _views.render_releases,

@@ -173,7 +173,12 @@ def load_benchmarks(results_dir: Path) -> Dict[str, Dict[str, Any]]:
     return {k: v for k, v in data.items() if isinstance(v, dict)}
 
 
-def _load_result(path: Path, machine: str):
+def _problem(problems: Optional[List[str]], path: Path, why: Any) -> None:
+    if problems is not None:
+        problems.append(f"{path}: {why}")
+
+
+def _load_result(path: Path, machine: str, problems: Optional[List[str]] = None):
     from asv import results as asv_results
     from asv import util as asv_util
 
@@ -181,17 +186,20 @@ def _load_result(path: Path, machine: str):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = asv_results.Results.load(str(path), machine_name=None)
-    except (asv_util.UserError, OSError, ValueError, KeyError, TypeError):
+    except (asv_util.UserError, OSError, ValueError, KeyError, TypeError) as exc:
+        _problem(problems, path, f"not a readable asv result file ({type(exc).__name__}: {exc}); left out")
         return None
     commit = res.commit_hash
     if not commit:
+        _problem(problems, path, "an asv result file without a commit; left out")
         return None
     return ResultFile(machine=machine, path=path, commit=commit, date=int(res.date or 0), env_name=res.env_name,
                       params=dict(res.params or {}), results=res)
 
 
-def load_machines(results_dir: Path) -> Dict[str, Machine]:
-    """Every folder of ``results_dir`` holding a machine.json, with its result files and environment records."""
+def load_machines(results_dir: Path, problems: Optional[List[str]] = None) -> Dict[str, Machine]:
+    """Every folder of ``results_dir`` holding a machine.json, with its result files and environment records.
+    A file that cannot be read is left out and, when ``problems`` is given, named there (the site shows it)."""
     machines: Dict[str, Machine] = {}
     if not results_dir.is_dir():
         return machines
@@ -201,7 +209,8 @@ def load_machines(results_dir: Path) -> Dict[str, Machine]:
             continue
         try:
             info = load_json(mj)
-        except (OSError, ValueError):
+        except (OSError, ValueError) as exc:
+            _problem(problems, mj, f"unreadable ({exc}); the whole folder is left out")
             continue
         name = str(info.get("machine") or folder.name)
         envs: Dict[str, Env] = {}
@@ -212,13 +221,14 @@ def load_machines(results_dir: Path) -> Dict[str, Machine]:
             if path.name.startswith("environment-"):
                 try:
                     rec = load_json(path)
-                except (OSError, ValueError):
+                except (OSError, ValueError) as exc:
+                    _problem(problems, path, f"unreadable environment record ({exc}); left out")
                     continue
                 if isinstance(rec, dict):
                     env_name = rec.get("asv_env_name") or path.stem[len("environment-"):]
                     records[env_name] = (path, rec)
                 continue
-            rf = _load_result(path, name)
+            rf = _load_result(path, name, problems)
             if rf is None:
                 continue
             envs.setdefault(rf.env_name, Env(machine=name, name=rf.env_name, files=[])).files.append(rf)
@@ -230,7 +240,27 @@ def load_machines(results_dir: Path) -> Dict[str, Machine]:
     return machines
 
 
-def load_release_checks(results_dir: Path) -> List[Dict[str, Any]]:
+HISTORY_NOTES = "history-notes.json"
+
+
+def load_history_notes(results_dir: Path, problems: Optional[List[str]] = None) -> List[Dict[str, str]]:
+    """``results/history-notes.json``: a list of {"commit", "date", "title", "text"} saying how to read the
+    committed history across a change of the harness (not of the kernels), newest first."""
+    path = results_dir / HISTORY_NOTES
+    if not path.is_file():
+        return []
+    try:
+        data = load_json(path)
+        if not isinstance(data, list) or not all(isinstance(n, dict) and n.get("commit") and n.get("text")
+                                                 for n in data):
+            raise ValueError("expected a list of objects with a commit and a text")
+    except (OSError, ValueError) as exc:
+        _problem(problems, path, f"unreadable ({exc}); no notes shown")
+        return []
+    return sorted(data, key=lambda n: str(n.get("date") or ""), reverse=True)
+
+
+def load_release_checks(results_dir: Path, problems: Optional[List[str]] = None) -> List[Dict[str, Any]]:
     """The JSON reports of ``kbench release-check`` (each with ``_path`` and, when present, ``_markdown``)."""
     folder = results_dir / RELEASE_CHECKS
     reports = []
@@ -239,9 +269,12 @@ def load_release_checks(results_dir: Path) -> List[Dict[str, Any]]:
     for path in sorted(folder.glob("*.json")):
         try:
             data = load_json(path)
-        except (OSError, ValueError):
+        except (OSError, ValueError) as exc:
+            _problem(problems, path, f"unreadable release-check report ({exc}); left out")
             continue
         if not isinstance(data, dict) or not ("baseline" in data and "candidate" in data):
+            if path.name != "checked.json":  # the watcher's state file lives here too
+                _problem(problems, path, "not a release-check report; left out")
             continue
         data = dict(data)
         data["_path"] = path

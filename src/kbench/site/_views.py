@@ -32,6 +32,8 @@ class Context:
     report_pages: Dict[str, Dict[str, str]]  # report stem -> {"html": ..., "json": ..., "md": ...} (relative)
     asv_status: str  # "" when asv publish worked, else what went wrong
     vendor_status: str  # "" when asv's scripts were made local, else a warning
+    problems: List[str] = dataclasses.field(default_factory=list)  # files left out because they are damaged
+    history_notes: List[Dict[str, str]] = dataclasses.field(default_factory=list)
 
     def names(self) -> List[str]:
         return D.benchmark_names(self.machines)
@@ -1128,6 +1130,10 @@ def render_index(ctx: Context) -> Dict[str, str]:
                     "views below still work.</p>")
     if ctx.vendor_status:
         body.append(f'<p class="warn">{H.esc(ctx.vendor_status)}</p>')
+    if ctx.problems:
+        body.append(f'<p class="warn">{len(ctx.problems)} file(s) in the results could not be read and are left '
+                    "out of every view:</p><ul>" + "".join(f"<li><code>{H.esc(p)}</code></li>" for p in ctx.problems)
+                    + "</ul>")
     body.append("<h2>Views</h2><div class='cards'>")
     cards = [
         ("scaling.html", "Scaling", "Time and GFLOP/s or GB/s against problem size, one line per target, log-log; "
@@ -1168,6 +1174,12 @@ def render_index(ctx: Context) -> Dict[str, str]:
     if ctx.reports:
         body.append(f'<p>{len(ctx.reports)} release-check report(s): see <a href="releases.html#reports">Numba '
                     "releases</a>.</p>")
+    if ctx.history_notes:
+        body.append('<h2 id="history-notes">Reading the history</h2><p>Changes of the harness, not of the kernels, '
+                    "that move a series: read a step at one of these commits as the harness.</p>")
+        body.append(H.table(["commit", "date", "what changed", "how to read the history across it"],
+                            [[f"<code>{H.esc(str(n['commit'])[:8])}</code>", H.esc(n.get("date") or "-"),
+                              H.esc(n.get("title") or ""), H.esc(n["text"])] for n in ctx.history_notes]))
     fams = [f for f in D.families()]
     body.append("<h2>Kernel families</h2><p>" + " \u00b7 ".join(
         f'<a href="scaling-{f}.html">{H.esc(f)}</a>' for f in fams

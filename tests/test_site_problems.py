@@ -1,0 +1,59 @@
+"""The site names every results file it cannot read (instead of dropping it silently) and shows the history
+notes that say how to read a series across a change of the harness."""
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("asv")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from kbench import site  # noqa: E402
+from test_site import make_fixture  # noqa: E402
+
+
+def test_damaged_files_are_named_on_the_site_and_the_rest_is_shown(tmp_path, capsys):
+    fx = make_fixture(tmp_path)
+    results = fx["results"]
+    machine_dir = next(p for p in results.iterdir() if (p / "machine.json").is_file())
+    victim = next(p for p in sorted(machine_dir.glob("*.json"))
+                  if p.name != "machine.json" and not p.name.startswith("environment-"))
+    victim.write_text(victim.read_text()[:200])  # cut off, as by a full disk
+    report = next((results / "release-checks").glob("*.json"))
+    report.write_text("{not json")
+    landing = site.build_views(tmp_path / "html", results)
+    index = landing.read_text()
+    assert victim.name in index and report.name in index and "could not be read" in index
+    err = capsys.readouterr().err
+    assert victim.name in err and report.name in err
+    assert "scaling.html" in index  # everything else is still built
+
+
+def test_history_notes_are_shown_newest_first(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    notes = [{"commit": "aaaaaaaa1", "date": "2026-11-01", "title": "older", "text": "first change"},
+             {"commit": "bbbbbbbb2", "date": "2026-12-01", "title": "newer", "text": "second change"}]
+    (results / "history-notes.json").write_text(json.dumps(notes))
+    index = site.build_views(tmp_path / "html", results).read_text()
+    assert "Reading the history" in index
+    assert index.index("second change") < index.index("first change")
+    (results / "history-notes.json").write_text('[{"commit": "x"}]')  # no text: refused, and said so
+    index = site.build_views(tmp_path / "html", results).read_text()
+    assert "Reading the history" not in index and "history-notes.json" in index
+
+
+def test_the_committed_history_notes_are_valid():
+    root = Path(__file__).resolve().parents[1]
+    from kbench.site import _data
+
+    problems = []
+    notes = _data.load_history_notes(root / "results", problems)
+    assert notes and not problems
+    for note in notes:  # every note names a commit of this repository's history
+        import subprocess
+
+        out = subprocess.run(["git", "cat-file", "-t", note["commit"]], cwd=root, capture_output=True, text=True)
+        assert out.stdout.strip() == "commit", note["commit"]
