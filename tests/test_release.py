@@ -325,6 +325,18 @@ def run_fake(tmp_path, monkeypatch, capsys, bench, **kw):
     return status, report, md, out
 
 
+def test_a_second_check_of_the_same_pair_adds_a_report(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(release, "DEFAULT_REPEAT", 2)
+    for run_id in ("20261202T050000Z", "20261202T060000Z"):
+        check = make_check(tmp_path, "0.67.0", "0.68.1", bench=[r"time_regressed$"], run_id=run_id)
+        fake_asv(monkeypatch, check, {"baseline": SYN / "baseline.json", "candidate": SYN / "candidate.json"})
+        check.run()
+    capsys.readouterr()
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.json"))
+    assert names == ["release-check-0.67.0-vs-0.68.1-20261202T050000Z.json",
+                     "release-check-0.67.0-vs-0.68.1-20261202T060000Z.json"]
+
+
 def test_regression_exits_1(tmp_path, monkeypatch, capsys):
     status, report, md, out = run_fake(tmp_path, monkeypatch, capsys,
                                        [r"time_(regressed|improved|small_shift|bimodal)$", r"Kernel"])
