@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+import statistics
 from pathlib import Path
 
 import pytest
@@ -494,3 +495,26 @@ def test_bisect_command_end_to_end_with_fake_measurements(tmp_path, monkeypatch,
     assert len(measured) == len(set(measured)) <= kbisect.max_measurements(len(report["releases"]))
     assert "first slower release: numba 0.64.0" in out
     assert "size=100000, target=jit" in out
+
+
+def test_one_disturbed_round_does_not_move_the_ratio():
+    """A round that shared the cores with another process (measured: 10-40x slow for a parallel kernel) must
+    not make an unchanged kernel look 1.5x faster or slower; a real shift of every round still moves it."""
+    rnd = random.Random(7)
+    k = 5
+
+    def side(level, disturbed=()):
+        samples = []
+        for r in range(6):
+            centre = level * (30.0 if r in disturbed else 1.0) * rnd.uniform(0.97, 1.03)
+            samples += [centre * rnd.uniform(0.99, 1.01) for _ in range(k)]
+        return compare.Measurement(value=statistics.median(samples), samples=samples)
+
+    info = compare.BenchmarkInfo(name="x.X.time_kernel", type="time")
+    calm = compare.compare_measurement("x.X.time_kernel", {}, info, side(1e-4, disturbed={1}), side(1e-4),
+                                       samples_per_round=k)
+    assert 1 / compare.DEFAULT_FACTOR <= calm.ratio <= compare.DEFAULT_FACTOR, calm.ratio
+    assert calm.status == compare.UNCHANGED and not calm.gates
+    slower = compare.compare_measurement("x.X.time_kernel", {}, info, side(1e-4), side(1.3e-4, disturbed={4}),
+                                         samples_per_round=k)
+    assert slower.ratio == pytest.approx(1.3, rel=0.05) and slower.status != compare.IMPROVEMENT

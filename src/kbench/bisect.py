@@ -304,6 +304,7 @@ def bisect_report(result: BisectResult, bis: Bisector, wall: float) -> Dict[str,
             "measured": result.measured, "commit": bis.commit, "machine": bis.machine,
             "settings": {"factor": bis.check.factor, "alpha": bis.check.alpha, "rounds": bis.check.rounds,
                          "samples_per_round": bis.check.samples_per_round, "min_rounds": compare.MIN_ROUNDS,
+                         "ratio": compare.RATIO,
                          "test": compare.TEST, "adjust": compare.DEFAULT_ADJUST, "python": bis.check.python},
             "wall_seconds": round(wall, 1), "steps": steps}
 

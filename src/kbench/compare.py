@@ -13,10 +13,11 @@ A timing row (asv type "time") is
 
 * **not tested** when the rounds cannot be recovered (a single summary value, samples without a known K or
   not a multiple of K) or either side has fewer than ``min_rounds`` (default :data:`MIN_ROUNDS`) rounds; its
-  ratio is shown (of the geometric means of the round medians when rounds are known, else of the medians),
+  ratio is shown (of the medians of the round medians when rounds are known, else of the medians),
   it never gates;
-* otherwise tested: ``ratio`` = geometric mean of the candidate's round medians / the baseline's, and
-  ``p_value`` = two-sided Welch t-test (``scipy.stats.ttest_ind(equal_var=False)``) on the log round medians.
+* otherwise tested: ``ratio`` = median of the candidate's round medians / median of the baseline's (robust to
+  one disturbed round: a process that shared the cores with something else reads 10-40x slow for a parallel
+  kernel, and would drag a mean of logs by 1.5x at 6 rounds), and ``p_value`` = two-sided Welch t-test (``scipy.stats.ttest_ind(equal_var=False)``) on the log round medians.
   The p-values of all tested rows of one comparison are adjusted together into ``q_value``: by default
   Holm's step-down method, which holds the family-wise error rate at ``alpha`` (default
   :data:`DEFAULT_ALPHA`): whatever the number of rows and of real changes, the chance that a check reports
@@ -343,6 +344,17 @@ def round_medians(m: Optional[Measurement], samples_per_round: Optional[int]) ->
     return [float(statistics.median(r)) for r in rounds]
 
 
+RATIO = "median of round medians"  # how a row's ratio is estimated (recorded in every report's settings)
+
+
+def median_ratio(base_medians: Sequence[float], cand_medians: Sequence[float]) -> float:
+    """The effect size of a row: the candidate's median round median over the baseline's. A median, not a mean
+    of logs: one disturbed round (measured: 10-40x slow for a parallel kernel while another process ran) must
+    not move the ratio; the Welch test, whose variance that round inflates, only gets more cautious."""
+    b, c = statistics.median(base_medians), statistics.median(cand_medians)
+    return (1.0 if c == 0.0 else math.inf) if b == 0.0 else c / b
+
+
 def welch_log_test(base_medians: Sequence[float], cand_medians: Sequence[float]) -> Tuple[float, float]:
     """(ratio, two-sided p) of Welch's t-test on the logarithms of the per-round medians.
 
@@ -421,24 +433,23 @@ def _summary(m: Optional[Measurement], medians: Optional[List[float]] = None) ->
 def _measure(row: Row, base: Measurement, cand: Measurement, samples_per_round: Optional[int],
              min_rounds: int) -> None:
     """Fill in the ratio and the raw p-value of one row whose both sides have values; leaves the verdict to
-    :func:`classify`. With fewer than ``min_rounds`` on a side the row gets the ratio of the geometric means of
-    the round medians, without recoverable rounds the ratio of the medians; either way no test (``p_value``
+    :func:`classify`. With fewer than ``min_rounds`` on a side the row gets the ratio of the medians of the round
+    medians, without recoverable rounds the ratio of the medians; either way no test (``p_value``
     None), with the reason in ``detail``."""
     mb, mc = round_medians(base, samples_per_round), round_medians(cand, samples_per_round)
     if mb is not None and mc is not None:
         row.baseline, row.candidate = _summary(base, mb), _summary(cand, mc)
         row.rounds = [len(mb), len(mc)]
         if min(len(mb), len(mc)) >= min_rounds:
-            ratio, p = welch_log_test(mb, mc)
-            row.ratio = ratio
+            _, p = welch_log_test(mb, mc)
+            row.ratio = median_ratio(mb, mc)
             if not math.isnan(p):
                 row.p_value, row.test = p, TEST
                 return
             row.detail = "not tested: the round medians have no spread, the t-test is undefined"
             return
         if min(len(mb), len(mc)) >= 1 and min(mb + mc) > 0:
-            row.ratio = math.exp(statistics.fmean(math.log(x) for x in mc)
-                                 - statistics.fmean(math.log(x) for x in mb))
+            row.ratio = median_ratio(mb, mc)
         row.detail = (f"not tested: {min(len(mb), len(mc))} round(s) on a side, a verdict needs at least "
                       f"{min_rounds}")
         return
@@ -660,7 +671,7 @@ def render_markdown(rows: Sequence[Row], base_label: str, cand_label: str, setti
         verdict = "no regression"
     out = [f"**Result: {verdict}.** {base_label} → {cand_label}: {settings.get('rounds', '?')} interleaved rounds "
            f"of {settings.get('samples_per_round', '?')} samples per side. A change counts when the ratio of the "
-           f"geometric means of the round medians passes {settings['factor']:g}× (or 1/{settings['factor']:g}) and "
+           f"medians of the round medians passes {settings['factor']:g}× (or 1/{settings['factor']:g}) and "
            f"Welch's t-test on the log round medians gives q < {settings['alpha']:g} after {settings['adjust']} "
            f"adjustment over the {counts.get('tested', 0)} tested rows; fewer than {settings['min_rounds']} rounds "
            f"on a side: not tested. Undecided and not-tested rows are reported, they do not fail.", ""]
@@ -734,7 +745,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not any(r.ratio is not None for r in rows) and not problems:
         problems.append("nothing compared: no benchmark has a result on both sides")
     settings = {"factor": args.factor, "alpha": args.alpha, "samples_per_round": args.samples_per_round,
-                "rounds": args.rounds, "min_rounds": args.min_rounds, "test": TEST, "adjust": DEFAULT_ADJUST}
+                "rounds": args.rounds, "min_rounds": args.min_rounds, "test": TEST, "adjust": DEFAULT_ADJUST,
+                "ratio": RATIO}
     md = render_markdown(rows, os.path.basename(args.baseline), os.path.basename(args.candidate), settings,
                          problems)
     status = 2 if problems else (1 if is_gating_failure(rows) else 0)

@@ -718,6 +718,7 @@ class ReleaseCheck:
             "python": self.python,
             "settings": {"factor": self.factor, "alpha": self.alpha, "rounds": self.rounds,
                          "samples_per_round": self.samples_per_round, "min_rounds": compare.MIN_ROUNDS,
+                         "ratio": compare.RATIO,
                          "test": compare.TEST, "adjust": compare.DEFAULT_ADJUST, "quick": self.quick,
                          "bench": self.bench, "results_dir": str(self.results_dir),
                          "config": str(self.config_path)},
@@ -853,7 +854,8 @@ def _rule_text(s: Dict[str, Any]) -> str:
     if s.get("samples_per_round"):
         rounds += f" of {s['samples_per_round']} samples each"
     return (f"{rounds} per side. The unit of evidence is a round (one process): a change counts when the "
-            f"ratio of the geometric means of the round medians passes {s['factor']:g}× (or 1/{s['factor']:g}) "
+            f"ratio of the {'medians' if s.get('ratio') else 'geometric means'} of the round medians passes "
+            f"{s['factor']:g}× (or 1/{s['factor']:g}) "
             f"and Welch's t-test on the log round medians is significant after "
             f"{_ADJUST_TEXT.get(s.get('adjust'), 'adjustment')} over all tested rows (q < {s['alpha']:g}); a row "
             f"with fewer than "
