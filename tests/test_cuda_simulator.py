@@ -5,27 +5,16 @@ imported), so this module re-runs itself in a subprocess with the variable set; 
 real. On a machine with a GPU, run them without the simulator with ``KBENCH_REAL_GPU=1``.
 """
 import os
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-SIMULATED = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
-REAL_GPU = os.environ.get("KBENCH_REAL_GPU") == "1"
-inside = pytest.mark.skipif(not (SIMULATED or REAL_GPU), reason="runs in the simulator subprocess (see test_in_simulator)")
+from _simulator import REAL_GPU, SIMULATED, inside, rerun_in_simulator  # noqa: E402,F401
 
 
 def test_in_simulator():
-    if SIMULATED or REAL_GPU:
-        pytest.skip("already inside the simulator run")
-    pytest.importorskip("numba.cuda")
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__],
-                          env=env, capture_output=True, text=True, timeout=1800)
-    print(proc.stdout[-5000:], proc.stderr[-3000:])
-    assert proc.returncode == 0, "CUDA simulator tests failed (output above)"
-    assert " passed" in proc.stdout
+    rerun_in_simulator(__file__, "CUDA simulator tests", timeout=1800)
 
 
 import kernels  # noqa: E402

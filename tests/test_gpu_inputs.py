@@ -5,28 +5,14 @@ targets refuse: masked arrays and other ndarray subclasses, objects that only lo
 results past the size limit. As in test_cuda_simulator.py, the simulator needs NUMBA_ENABLE_CUDASIM set before
 numba.cuda is first imported, so this module re-runs itself in a subprocess with it set.
 """
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
-SIMULATED = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
-REAL_GPU = os.environ.get("KBENCH_REAL_GPU") == "1"
-inside = pytest.mark.skipif(not (SIMULATED or REAL_GPU), reason="runs in the simulator subprocess (see test_in_simulator)")
+from _simulator import REAL_GPU, SIMULATED, inside, rerun_in_simulator  # noqa: E402,F401
 
 
 def test_in_simulator():
-    if SIMULATED or REAL_GPU:
-        pytest.skip("already inside the simulator run")
-    pytest.importorskip("numba.cuda")
-    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__],
-                          env=env, capture_output=True, text=True, timeout=900)
-    print(proc.stdout[-5000:], proc.stderr[-3000:])
-    assert proc.returncode == 0, "GPU input tests failed in the simulator (output above)"
-    assert " passed" in proc.stdout
+    rerun_in_simulator(__file__, "GPU input tests", timeout=900)
 
 
 import kernels  # noqa: E402

@@ -25,7 +25,12 @@ def _size(module, target):
     return min(size, target.max_size) if target.max_size else size
 
 
-def run_checks(families=None, seed=None):
+def run_checks(families=None, seed=None, device=None):
+    """One row per target, layout and dtype: the target on fresh random data against the float64 reference
+    (``status`` ok / wrong / error, with ``seconds``), or one ``skipped`` row for a target that cannot run here.
+    ``device`` ("cpu" or "gpu") keeps only the targets of that device (the GPU check uses "gpu")."""
+    import time
+
     import kernels
     from kernels import _verify
 
@@ -34,21 +39,30 @@ def run_checks(families=None, seed=None):
     for family in families or kernels.families():
         module = kernels.family_module(family)
         for target in kernels.targets(family):
+            if device is not None and target.device != device:
+                continue
             if not target.available:
                 results.append({"kernel": target.key, "status": "skipped", "reason": target.availability()[1]})
                 continue
-            fn = target.build()
+            try:
+                fn = target.build()
+            except Exception as exc:  # a target that cannot be built is an error row, the others still run
+                results.append({"kernel": target.key, "status": "error",
+                                "reason": f"build: {type(exc).__name__}: {exc}"})
+                continue
             for layout in module.LAYOUTS:
                 for dtype in (np.float32, np.float64):
                     size = _size(module, target)
                     args = module.make_inputs(size, dtype, layout, rng)
                     row = {"kernel": target.key, "layout": layout, "dtype": np.dtype(dtype).name, "size": size}
+                    t0 = time.perf_counter()
                     try:
                         err = _verify.relative_error(fn(*args), module.reference(*args))
                         tol = _verify.family_tolerance(module, dtype, args)
                         row.update(status="ok" if err <= tol else "wrong", error=err, tolerance=tol)
                     except Exception as exc:  # report every failure, keep checking the rest
                         row.update(status="error", reason=f"{type(exc).__name__}: {exc}")
+                    row["seconds"] = time.perf_counter() - t0
                     results.append(row)
     return results
 

@@ -11,51 +11,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
-
-import numpy as np
 
 OK, BROKEN = 0, 2
 
 
 def check_gpu_targets(seed=None):
     """Rows like ``kbench check --json`` gives, for GPU targets only."""
-    import kernels
-    from kernels import _verify
+    from .check import run_checks
 
-    from .check import _size
-
-    rng = np.random.default_rng(seed)
-    rows = []
-    for family in kernels.families():
-        module = kernels.family_module(family)
-        for target in kernels.targets(family):
-            if target.device != "gpu":
-                continue
-            if not target.available:
-                rows.append({"kernel": target.key, "status": "skipped", "reason": target.availability()[1]})
-                continue
-            try:
-                fn = target.build()
-            except Exception as exc:
-                rows.append({"kernel": target.key, "status": "error", "reason": f"build: {type(exc).__name__}: {exc}"})
-                continue
-            for layout in module.LAYOUTS:
-                for dtype in (np.float32, np.float64):
-                    size = _size(module, target)
-                    args = module.make_inputs(size, dtype, layout, rng)
-                    row = {"kernel": target.key, "layout": layout, "dtype": np.dtype(dtype).name, "size": size}
-                    t0 = time.perf_counter()
-                    try:
-                        err = _verify.relative_error(fn(*args), module.reference(*args))
-                        tol = _verify.family_tolerance(module, dtype, args)
-                        row.update(status="ok" if err <= tol else "wrong", error=err, tolerance=tol)
-                    except Exception as exc:  # report every failure, keep checking the rest
-                        row.update(status="error", reason=f"{type(exc).__name__}: {exc}")
-                    row["seconds"] = time.perf_counter() - t0
-                    rows.append(row)
-    return rows
+    return run_checks(seed=seed, device="gpu")
 
 
 def _load(path):
