@@ -42,3 +42,24 @@ def test_the_environment_record_names_the_harness_versions():
     versions = suite.harness_versions(record)
     assert re.fullmatch(r"0\.6\.\d+", versions["asv"]), versions
     assert re.fullmatch(r"0\.[23]\.\d+", versions["asv_runner"]), versions
+
+
+def test_the_asv_machine_entry_is_complete(monkeypatch, tmp_path):
+    """asv 0.6's `asv machine --machine NEW --yes` saves the name alone; kbench's entry has asv's defaults."""
+    import json
+
+    from asv import machine as asv_machine
+
+    path = tmp_path / "asv-machine.json"
+    monkeypatch.setattr(asv_machine.MachineCollection, "get_machine_file_path", staticmethod(lambda: str(path)))
+    defaults = asv_machine.Machine.get_defaults()
+    assert harness.ensure_asv_machine("new-box") == "new-box"
+    entry = json.loads(path.read_text())["new-box"]
+    assert entry["machine"] == "new-box" and all(entry[k] == defaults[k] for k in ("cpu", "os", "ram", "arch"))
+    path.write_text(json.dumps({"version": 1, "thin": {"machine": "thin"},
+                                "kept": dict(defaults, machine="kept", cpu="my own words")}))
+    harness.ensure_asv_machine("thin")
+    harness.ensure_asv_machine("kept")
+    data = json.loads(path.read_text())
+    assert data["thin"]["cpu"] == defaults["cpu"] and data["thin"]["num_cpu"] == defaults["num_cpu"]
+    assert data["kept"]["cpu"] == "my own words"  # what is there is never replaced

@@ -57,3 +57,13 @@ def test_the_committed_history_notes_are_valid():
 
         out = subprocess.run(["git", "cat-file", "-t", note["commit"]], cwd=root, capture_output=True, text=True)
         assert out.stdout.strip() == "commit", note["commit"]
+
+
+def test_release_check_environments_are_labelled_and_never_open_a_view():
+    from kbench.site import _data
+
+    side = _data.Env(machine="m", files=[], name="virtualenv-py3.11-llvmlite0.50.0-numba0.68.1-numpy2.4.6-"
+                                                    "scipy1.17.1-KBENCH_CHECK20261202T052844Z-baseline")
+    plain = _data.Env(machine="m", files=[], name="existing-py3.11-llvmlite0.50.0-numba0.68.1-numpy2.4.6")
+    assert side.release_check and not plain.release_check
+    assert "release check 20261202T052844Z, baseline" in side.label and "release check" not in plain.label

@@ -2,8 +2,10 @@
 the environment variables an asv subprocess gets so that the environments asv builds stay inside them."""
 from __future__ import annotations
 
+import json
 import os
-from typing import Dict, Mapping, Optional
+import sys
+from typing import Any, Dict, Mapping, Optional
 
 CONSTRAINTS_NAME = "asv-constraints.txt"
 
@@ -18,3 +20,33 @@ def asv_subprocess_env(root: str, base: Optional[Mapping[str, str]] = None) -> D
         previous = env.get("PIP_CONSTRAINT", "").strip()
         env["PIP_CONSTRAINT"] = f"{previous} {path}".strip() if path not in previous.split() else previous
     return env
+
+
+def ensure_asv_machine(name: str) -> str:
+    """Make sure ``~/.asv-machine.json`` has a complete entry for ``name`` (so ``asv run --machine NAME`` asks
+    nothing and copies a full ``machine.json`` into the results) and return ``name``.
+
+    Not ``asv machine --machine NAME --yes``: for a name it has not seen, asv 0.6 saves only the options that
+    differ from its defaults, i.e. the name alone, and every results folder then gets a machine.json without
+    the CPU, OS and memory. Missing fields of an existing entry are filled from asv's own defaults for this host;
+    fields already there are kept."""
+    from asv import machine as asv_machine
+
+    path = asv_machine.MachineCollection.get_machine_file_path()
+    known: Dict[str, Any] = {}
+    if os.path.isfile(path):
+        try:
+            with open(path, encoding="utf-8") as fh:
+                known = {k: v for k, v in json.load(fh).items() if k != "version"}
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{path}: unreadable asv machine file ({exc}); fix or remove it") from None
+    entry = dict(known.get(name) or {})
+    filled = {k: v for k, v in asv_machine.Machine.get_defaults().items() if not entry.get(k)}
+    filled.pop("machine", None)
+    if filled or entry.get("machine") != name:
+        entry.update(filled)
+        entry["machine"] = name
+        asv_machine.MachineCollection.save(name, entry)
+        print(f"kbench: asv machine {name!r} recorded in {path}"
+              + (f" (filled in: {', '.join(sorted(filled))})" if filled else ""), file=sys.stderr)
+    return name

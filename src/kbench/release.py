@@ -241,31 +241,16 @@ def default_python(conf: Dict[str, Any]) -> str:
 
 
 def ensure_machine(name: Optional[str]) -> str:
-    """Make sure asv knows the machine (``asv run`` would otherwise ask questions on the terminal) and return
-    the folder name asv will use under the results directory."""
-    from asv import machine as asv_machine
+    """The machine name results are filed under (``name``, else ``KBENCH_MACHINE``, else the name `kbench run`
+    derives from the host kind, never asv's hostname default), with a complete asv machine entry for it (asv
+    run would otherwise ask questions on the terminal)."""
+    from .harness import ensure_asv_machine
 
-    path = asv_machine.MachineCollection.get_machine_file_path()
-    known: Dict[str, Any] = {}
-    if os.path.isfile(path):
-        try:
-            with open(path) as fh:
-                known = {k: v for k, v in json.load(fh).items() if k != "version"}
-        except (OSError, ValueError):
-            known = {}
     if name is None:
-        # the name every kbench command files this host's results under (as `kbench run` does), never asv's
-        # hostname-based default
         from .suite import default_machine_name
 
         name = os.environ.get("KBENCH_MACHINE") or default_machine_name()
-    if name in known:
-        return known[name].get("machine", name)
-    info = asv_machine.Machine.get_defaults()
-    info["machine"] = name
-    asv_machine.MachineCollection.save(name, info)
-    print(f"kbench: recorded asv machine {name!r} in {path} with this host's defaults", file=sys.stderr)
-    return name
+    return ensure_asv_machine(name)
 
 
 # ---------------------------------------------------------------------------------------------------------------

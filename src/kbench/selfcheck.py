@@ -140,9 +140,12 @@ def asv_timings(root: str, cases, tmp: str, runner_path: Optional[str] = None) -
         raise SelfCheckError(f"{root} is not a git checkout with a commit (asv files results per commit)")
     machine = "kbench-selfcheck"
     asv_cmd = [sys.executable, "-m", "asv"]
-    proc = _run(asv_cmd + ["machine", "--yes", "--machine", machine, "--config", config], tmp, env)
-    if proc.returncode != 0:
-        raise SelfCheckError(f"asv machine failed ({proc.returncode}): {proc.stderr.strip()[-800:]}")
+    from .harness import ensure_asv_machine
+
+    try:
+        ensure_asv_machine(machine)
+    except ValueError as exc:
+        raise SelfCheckError(str(exc)) from None
     cmd = asv_cmd + ["run", "--config", config, "-E", f"existing:{sys.executable}", "--machine", machine,
                      "--set-commit-hash", commit, "--record-samples", "--show-stderr"]
     for case in cases:

@@ -483,10 +483,13 @@ def main(args: argparse.Namespace) -> int:
               f"create one first, e.g. git branch {missing[0]} HEAD", file=sys.stderr)
 
     # 1. the machine, under a fixed name (asv run copies it to results/<name>/machine.json)
-    rc = _call(_asv("machine", "--machine", name, "--yes"), cwd=root)
-    if rc != 0:
-        print(f"kbench run: asv machine failed ({rc})", file=sys.stderr)
-        return rc
+    from .harness import ensure_asv_machine
+
+    try:
+        ensure_asv_machine(name)
+    except ValueError as exc:
+        print(f"kbench run: {exc}", file=sys.stderr)
+        return 2
 
     # 2. the environments and what already exists for them
     if args.mode == "existing":

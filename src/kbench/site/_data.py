@@ -17,6 +17,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 SKIP_FILES = {"machine.json", "benchmarks.json"}
 RELEASE_CHECKS = "release-checks"
 
+_CHECK_IN_NAME = re.compile(r"KBENCH_CHECK(\d{8}T\d{6}Z)-(\w+)")
 _NUMBA_IN_NAME = re.compile(r"(?<![A-Za-z0-9_])numba(\d+(?:\.\d+)*(?:(?:a|b|rc|\.dev|\.post)\d+)?)")
 _LLVMLITE_IN_NAME = re.compile(r"-?(?<![A-Za-z0-9_])llvmlite\d[\w.]*")
 
@@ -107,6 +108,11 @@ class Env:
         return f"{self.name.split('-')[0]} environments, Python {'.'.join(py.split('.')[:2])}"
 
     @property
+    def release_check(self) -> bool:
+        """One side of a release check (partial selections, many rounds): never the view a page opens on."""
+        return bool(_CHECK_IN_NAME.search(self.name))
+
+    @property
     def label(self) -> str:
         numba = self.numba
         py = self.python
@@ -114,8 +120,10 @@ class Env:
             py = None  # asv gives an existing environment's interpreter path here, not a version
         kind = self.name.split("-")[0]
         text = f"Numba {numba}" if numba else self.name
+        check = _CHECK_IN_NAME.search(self.name)  # the environment of one side of a release check
         extra = [p for p in (kind if kind in ("existing", "conda", "mamba") else None,
-                             f"Python {py}" if py else None) if p]
+                             f"Python {py}" if py else None,
+                             f"release check {check.group(1)}, {check.group(2)}" if check else None) if p]
         return text + (f" ({', '.join(extra)})" if extra else "")
 
     @property

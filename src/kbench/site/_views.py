@@ -121,15 +121,16 @@ def _sort_key(v):
 
 def envs_newest_commit_first(machine: D.Machine, names: Sequence[str], benchmarks) -> List[D.Env]:
     """The environments of ``machine`` that have results for any of ``names``, the one holding the newest
-    commit's results first: by the commit date asv stores (then the run's start), then by Numba release,
-    newest first. So a view opens on what the current code does, not on the newest Numba of an old commit."""
+    commit's results first: by the commit date asv stores, a regular run before a release check's side
+    (which holds a selection only) at the same commit, then the run's start, then by Numba release, newest first.
+    So a view opens on what the current code does, not on the newest Numba of an old commit."""
     keyed = []
     for env in machine.envs.values():
         newest = None
         for name in names:
             rf, vals = D.latest_values(env, name, benchmarks)
             if vals:
-                key = (rf.date, rf.started())
+                key = (rf.date, not env.release_check, rf.started())
                 newest = key if newest is None or key > newest else newest
         if newest is not None:
             keyed.append((newest, D.version_key(env.numba), env.name, env))
