@@ -1,7 +1,6 @@
 """The site names every results file it cannot read (instead of dropping it silently) and shows the history
 notes that say how to read a series across a change of the harness."""
 import json
-import shutil
 import sys
 from pathlib import Path
 
