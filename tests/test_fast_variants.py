@@ -1,7 +1,8 @@
 """The fast variants (issue: fast kernels) beyond what test_kernels.py checks for every target:
 
-- the blocked matmul across its block edges (row blocks of 4, k panels of 128, column panels of 256), where the
-  small sizes of test_kernels.py never reach, in every memory order and both dtypes;
+- the blocked matmul across its block edges (register tiles, k panels and column panels, as this CPU's plan
+  sizes them), where the small sizes of test_kernels.py never reach, in every memory order and both dtypes, and
+  with the register tiles other CPUs get;
 - fastmath only where the error stays within the dtype's tolerance: every target compiled with fastmath flags
   declares them, and is checked at sizes where re-association and contraction have room to drift;
 - the polynomial Gauss kernel element by element, including the far tail, infinities and NaN, where a
@@ -15,6 +16,7 @@ import pytest
 from numba.core.dispatcher import Dispatcher
 
 import kernels
+from kernels import _host as _host_module
 from kernels import _verify, matmul
 
 DTYPES = [np.float32, np.float64]
@@ -33,11 +35,17 @@ def _operand(rng, rows, cols, dtype, order):
     return base
 
 
-SHAPES = [
-    (matmul.MR + 1, matmul.KC + 1, matmul.NC + 1),  # one past each block edge
-    (2 * matmul.MR - 1, 2 * matmul.KC + 3, matmul.NC - 1),  # ragged k remainder of 3 (padded to 4)
-    (130, 300, 517),  # several panels in every direction, nothing aligned
-]
+def _plan_edges():
+    """Shapes just past this CPU's block edges, for float64 (the float32 plan's edges differ only in MC and NC)."""
+    plan = matmul.blocked_plan(1024, 1024, 1024, 8, 1)
+    return [
+        (plan.mr + 1, plan.kc + 1, plan.nr * 3 + 1),  # one past each tile and panel edge
+        (2 * plan.mr - 1, 2 * plan.kc + 3, plan.nc + 1),  # ragged k remainder of 3, a second column panel
+        (130, 300, 517),  # several panels in every direction, nothing aligned
+    ]
+
+
+SHAPES = _plan_edges()
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "x".join(map(str, s)))
@@ -51,6 +59,51 @@ def test_blocked_matmul_across_block_edges(shape, order, dtype, rng):
     assert C.shape == (m, p) and C.dtype == dtype
     _verify.check(C, A.astype(np.float64) @ B.astype(np.float64), dtype, what=f"jit_blocked {shape} {order}",
                   tol=_verify.family_tolerance(matmul, dtype, (A, B)))
+
+
+# The register tiles other CPUs get (AVX2: 6 x 2 vectors; AVX-512: 14 x 2; SSE and NEON: 2 or 6 x 2), built
+# here with this CPU's vector width: every tile shape must give the right answer on every machine.
+@pytest.mark.parametrize("tile", [(1, 2), (6, 2), (14, 2), (5, 3)], ids=lambda t: f"{t[0]}x{t[1]}")
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
+def test_blocked_matmul_with_other_register_tiles(tile, dtype, rng):
+    f = matmul.blocked_kernel(tile, name="jit_blocked_test")
+    for shape, order in (((37, 61, 83), "C"), ((2 * tile[0] + 1, 29, 70), "F"), ((64, 64, 64), "strided")):
+        m, n, p = shape
+        A, B = _operand(rng, m, n, dtype, order), _operand(rng, n, p, dtype, "C")
+        _verify.check(f(A, B), A.astype(np.float64) @ B.astype(np.float64), dtype, what=f"tile {tile} {shape}",
+                      tol=_verify.family_tolerance(matmul, dtype, (A, B)))
+
+
+def _host(**kw):
+    base = dict(name="test", vector_bytes=32, vector_registers=16, l1d=32 * 1024, l2=512 * 1024,
+                l3=16 * 1024 * 1024, caches_from="defaults")
+    base.update(kw)
+    return _host_module.HostCpu(**base)
+
+
+def test_register_tile_fills_the_register_file():
+    # accumulators + NV vectors of B + one broadcast must fit: 6 x 2 on AVX2's 16 registers, 14 x 2 on 32
+    assert matmul.register_tile(_host(vector_registers=16)) == (6, 2)
+    assert matmul.register_tile(_host(vector_registers=32, vector_bytes=64)) == (14, 2)
+    assert matmul.register_tile(_host(vector_registers=8)) == (2, 2)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 8])
+@pytest.mark.parametrize("m", [5, 130, 1024, 2049])
+def test_blocked_plan_follows_the_caches_and_splits_rows_evenly(threads, m):
+    zen3 = _host()  # 32 KiB L1d, 512 KiB L2, AVX2
+    plan = matmul.blocked_plan(m, 1024, 1024, 8, threads, host=zen3)
+    assert (plan.lanes, plan.mr, plan.nr) == (4, 6, 8)
+    assert plan.kc * plan.nr * 8 <= zen3.l1d // 2  # a strip of B in half of L1d
+    assert plan.mc_rows * plan.kc * 8 <= zen3.l2 // 8 or plan.mc_rows == plan.mr  # A's block in an eighth of L2
+    assert plan.mc_rows % plan.mr == 0 and plan.row_blocks * plan.mc_rows >= m > (plan.row_blocks - 1) * plan.mc_rows
+    blocks_needed = -(-m // plan.mr)
+    if blocks_needed >= threads and plan.row_blocks > 1:
+        # as many row blocks per thread as possible, up to the rounding of rows to whole tiles
+        assert plan.row_blocks >= min(threads, blocks_needed) - 1
+    wide = matmul.blocked_plan(m, 1024, 1024, 8, threads, host=_host(l1d=48 * 1024, l2=2 * 1024 * 1024,
+                                                                       vector_bytes=64, vector_registers=32))
+    assert (wide.lanes, wide.mr, wide.nr, wide.kc) == (8, 14, 16, 192)
 
 
 def test_blocked_matmul_is_exact_on_small_integers(rng):
@@ -179,7 +232,7 @@ def test_simd_vector_operations(dtype):
         _simd.vstore(out, 0, _simd.vmuladd(_simd.vbroadcast(x, 1), _simd.vload(y, 0), _simd.vzeros(out)))
 
     lanes = _simd.lanes(np.dtype(dtype))
-    assert lanes * np.dtype(dtype).itemsize == _simd.VECTOR_BYTES
+    assert lanes * np.dtype(dtype).itemsize == _simd.vector_bytes()
     x = np.arange(1, 4 * lanes + 1, dtype=dtype)
     y = np.arange(10, 10 + 4 * lanes, dtype=dtype)
     out = np.full(4 * lanes, 3, dtype=dtype)

@@ -3,8 +3,9 @@
 Numba has no vector type of its own: it leaves vectorisation to LLVM, which vectorises loops well but will not
 keep a tile of accumulators in vector registers across a loop (it spills them, or keeps the tile in memory).
 A register-tiled kernel such as the blocked matmul's micro-kernel needs exactly that. ``SimdVector`` is a
-Numba type whose LLVM representation is a vector (``<4 x double>``, ``<8 x float>``: 32 bytes, one AVX
-register), so local variables of this type are SSA vector values that LLVM keeps in registers.
+Numba type whose LLVM representation is a vector as wide as the target CPU's vector registers
+(:func:`vector_bytes`: ``<8 x double>`` / ``<16 x float>`` with AVX-512, ``<4 x double>`` / ``<8 x float>``
+otherwise), so local variables of this type are SSA vector values that LLVM keeps in registers.
 
 Operations (each an ``@intrinsic``, usable only inside ``@njit`` code, and lazily compiled with it):
 
@@ -20,7 +21,8 @@ Operations (each an ``@intrinsic``, usable only inside ``@njit`` code, and lazil
 
 Arrays must be 1-D, C-contiguous, float32 or float64; no bounds are checked (the caller's index arithmetic
 keeps every access inside the array: the kernels using them are tested on odd sizes). On a CPU whose vectors
-are narrower than 32 bytes LLVM splits each operation, so the code stays correct everywhere.
+are narrower than 32 bytes LLVM splits each operation, so the code stays correct everywhere. The width is
+fixed per process, when the first kernel using these types is compiled.
 """
 from __future__ import annotations
 
@@ -29,7 +31,12 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic, models, register_model
 
-VECTOR_BYTES = 32  # one AVX/AVX2 register
+from . import _host
+
+
+def vector_bytes() -> int:
+    """Bytes per vector: one register of the CPU Numba compiles for (64 with AVX-512, 32 otherwise)."""
+    return _host.host_cpu().vector_bytes
 
 
 class SimdVector(types.Type):
@@ -47,14 +54,14 @@ class SimdVectorModel(models.PrimitiveModel):
 
 def lanes(dtype) -> int:
     """Elements of ``dtype`` (a NumPy dtype) per vector."""
-    return VECTOR_BYTES // dtype.itemsize
+    return vector_bytes() // dtype.itemsize
 
 
 def _vector_type(arr):
     """The vector type for a supported array type, else None (the intrinsic then does not match)."""
     if (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"
             and arr.dtype in (types.float32, types.float64)):
-        return SimdVector(arr.dtype, VECTOR_BYTES // (arr.dtype.bitwidth // 8))
+        return SimdVector(arr.dtype, vector_bytes() // (arr.dtype.bitwidth // 8))
     return None
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import sys
 import threading
+from typing import NamedTuple
 
 import numba
 import numpy as np
 
-from . import _checks, _gpu, _jit, _simd
+from . import _checks, _gpu, _host, _jit
 from ._simd import prefetch, vadd, vbroadcast, vload, vmuladd, vstore, vzeros
 from ._registry import Target, register, register_family
 
@@ -92,112 +93,151 @@ def loops_ikj(A, B, C):
 
 
 # Packed, cache-blocked matmul with a register-tiled micro-kernel (BLAS's structure; measured in
-# docs/performance.md, "blocked matmul"):
-# - a KC x NC panel of B (up to 8 MiB in float64: it lives in L3) is packed into strips of NR = 2 vectors' width
-#   (8 float64 / 16 float32 columns), each strip KC x NR contiguous (16 KiB in float64: it stays in L1 while
-#   every row block streams past it). NC is wide so that each block of A is packed once per panel of k, not
-#   once per NC columns of C as well (with NC = 512, A's packing was repeated 4 times at n = 2048);
-# - the row blocks (MC = 128 rows, fewer when m is small, so that every thread has one) are shared among
-#   threads; each thread packs its MC x KC block of A (256 KiB in float64, in L2) into micro-panels of MR = 4 rows;
-# - the micro-kernel keeps a 4 x NR tile of C in 8 vector registers for the whole k loop: per k, 2 vector loads
-#   of B, 4 broadcasts of A and 8 fused multiply-adds, and C is read (prefetched) and written once per KC steps. Numba has no
-#   vector type, so the tile is written with ``_simd`` (an explicit <4 x double> / <8 x float> type): LLVM's
-#   own vectoriser would keep the tile in memory (an earlier 4x4 i-k-j version of this kernel: ~0.7x dgemm).
+# docs/performance.md, "blocked matmul"). Every size below follows from the CPU Numba compiles for
+# (``_host.host_cpu()``), by the rules of ``blocked_plan``; nothing is tuned to one machine:
+# - a KC x NC panel of B is packed into strips NR = NV vectors wide, each strip KC x NR contiguous and sized to
+#   half of L1d, so that it stays there while every micro-panel of A streams past it;
+# - the row blocks (MC rows, A's MC x KC block sized to an eighth of L2) are shared among threads, in a number that
+#   is a multiple of the thread count (Numba's parallel loops split iterations evenly, so unequal counts leave a
+#   thread idle); each thread packs its block of A into micro-panels of MR rows. (An eighth, not a half: on a
+#   Xeon with a 2 MiB L2, one thread, n = 2048, A blocks of 1/8 to 1/12 of L2 ran at 0.82-0.97x dgemm and
+#   blocks of 1/2 at 0.66-0.74x; on Zen 3, 512 KiB L2, 1/4 to 1/2 were level);
+# - the micro-kernel keeps an MR x NR tile of C in MR * NV vector registers for the whole k loop: per k, NV
+#   vector loads of B, MR broadcasts of A and MR * NV fused multiply-adds. With NV = 2 (BLIS's choice on AVX2
+#   and AVX-512 alike), MR is the most rows whose accumulators, B's NV vectors and one broadcast fit in the
+#   register file: 6 rows with AVX2's 16 registers, 14 with AVX-512's 32. Numba has no vector type, so the
+#   tile is written with ``_simd`` (one register's width per vector); LLVM's own vectoriser would keep the tile
+#   in memory (an earlier 4x4 i-k-j version of this kernel: ~0.7x dgemm).
 # Packing zero-pads the edges, so the k loop has no remainder; tiles that overhang C's edge go through a small
 # buffer. Every memory order and strided view runs the same fast path; the packing is inside the timed call.
-MR, KC, NC, MC = 4, 256, 4096, 128
+NV = 2
+NC_MAX = 4096  # the widest B the suite multiplies: A is then packed once per k panel, not once per NC columns
 
 
-def blocked_plan(m, n, p, lanes, threads):
-    """Block sizes and scratch sizes of ``loops_blocked`` for an m x n times n x p product: (rows per row block,
-    k-steps per panel, elements of the A, B and edge buffers). Row blocks shrink below MC when there would
-    otherwise be fewer than ``threads`` of them (small m)."""
-    nr = 2 * lanes
-    mc_rows = max(MR, min(MC, ((m + threads - 1) // threads + MR - 1) // MR * MR))
-    kc_max = min(KC, n)
-    row_blocks = (m + mc_rows - 1) // mc_rows
-    b_size = kc_max * ((min(NC, p) + nr - 1) // nr * nr)
-    return mc_rows, kc_max, row_blocks * mc_rows * kc_max, b_size, row_blocks * MR * nr
+class BlockedPlan(NamedTuple):
+    """The block sizes of ``loops_blocked`` for one product on this CPU (elements unless said otherwise)."""
+
+    lanes: int  # elements per vector
+    mr: int  # rows of the register tile
+    nr: int  # columns of the register tile: NV vectors
+    kc: int  # k-steps per panel of B
+    nc: int  # columns per panel of B
+    mc_rows: int  # rows per row block of A (a multiple of mr)
+    row_blocks: int
+    a_size: int  # elements of the scratch buffers: packed A, packed B, edge tiles
+    b_size: int
+    edge_size: int
 
 
-def loops_blocked(A, B, C, lanes, mc_rows, kc_max, a_pack, b_pack, edges):
-    """C += A @ B for a C-contiguous C, with the block sizes and scratch buffers of ``blocked_plan`` (``lanes``:
-    the vector width of C's dtype, ``_simd.lanes``). The caller keeps the buffers between calls, as BLAS keeps
-    its packing buffers: allocated afresh in every call, their page faults cost as much as a 256 x 256 multiply."""
-    m, n = A.shape
-    p = B.shape[1]
-    nr = 2 * lanes
-    c_flat = C.reshape(m * p)  # a view: full tiles load and store C directly
-    row_blocks = (m + mc_rows - 1) // mc_rows
-    for jc in range(0, p, NC):
-        nc = min(NC, p - jc)
-        strips = (nc + nr - 1) // nr
-        for kc in range(0, n, KC):
-            kk = min(KC, n - kc)
-            for s in numba.prange(strips):
-                for k in range(kk):
-                    for j in range(nr):
-                        col = s * nr + j
-                        b_pack[s * kc_max * nr + k * nr + j] = B[kc + k, jc + col] if col < nc else 0
-            for ib in numba.prange(row_blocks):
-                ic = ib * mc_rows
-                mc = min(mc_rows, m - ic)
-                micro_rows = (mc + MR - 1) // MR
-                a0, e0 = ib * mc_rows * kc_max, ib * MR * nr  # this row block's parts of a_pack and edges
-                for ir in range(micro_rows):
+def register_tile(host=None):
+    """(MR, NV) of the micro-kernel for ``host`` (default: the CPU Numba compiles for)."""
+    host = host or _host.host_cpu()
+    return max(1, (host.vector_registers - NV - 1) // NV), NV
+
+
+def blocked_plan(m, n, p, itemsize, threads, host=None, tile=None):
+    """The plan for an m x n times n x p product of ``itemsize``-byte elements with ``threads`` threads."""
+    host = host or _host.host_cpu()
+    mr, nv = tile or register_tile(host)
+    lanes = host.vector_bytes // itemsize
+    nr = nv * lanes
+    strip_row = nr * itemsize  # bytes of one k-step of a packed strip of B
+    kc = max(16, min(1024, host.l1d // 2 // strip_row // 16 * 16))
+    mc = max(mr, host.l2 // 8 // (kc * itemsize) // mr * mr)
+    nc = max(nr, min(NC_MAX, host.l3 // 2 // (kc * itemsize) // nr * nr))
+    row_blocks = -(-m // mc)
+    row_blocks = max(1, min(-(-m // mr), -(-row_blocks // threads) * threads))
+    mc_rows = -(-(-(-m // row_blocks)) // mr) * mr
+    row_blocks = -(-m // mc_rows)
+    kc_max = min(kc, n)
+    b_size = kc_max * (-(-min(nc, p) // nr) * nr)
+    return BlockedPlan(lanes, mr, nr, kc, nc, mc_rows, row_blocks, row_blocks * mc_rows * kc_max, b_size,
+                       row_blocks * mr * nr)
+
+
+def make_micro_tile(mr, nv):
+    """The micro-kernel for an ``mr`` x ``nv``-vector tile, as an inlined ``@njit`` function:
+    ``micro(a_pack, ao, b_pack, bo, kk, lanes, c, co, ldc)`` adds to ``c[co + r*ldc + j]`` (r < mr,
+    j < nv*lanes) the sum over k < kk of ``a_pack[ao + k*mr + r] * b_pack[bo + k*nr + j]``.
+
+    Its source is generated because its accumulators must be separate local variables (SSA values LLVM keeps
+    in registers) and their number depends on the CPU. The sums start from zero and C is added once at the end:
+    the k loop then does not wait for C's cache lines (read once per KC steps, from rows far apart, so mostly not
+    cached); they are prefetched first and arrive while the k loop runs."""
+    acc = [[f"c{r}_{v}" for v in range(nv)] for r in range(mr)]
+    body = [f"def micro_tile(a_pack, ao, b_pack, bo, kk, lanes, c, co, ldc):",
+            f"    nr = {nv} * lanes"]
+    for r in range(mr):
+        body.append(f"    prefetch(c, co + {r} * ldc)")
+        body.append(f"    prefetch(c, co + {r} * ldc + nr - 1)")  # the row's end: it may be on the next line
+    body.append("    " + " = ".join(name for row in acc for name in row) + " = vzeros(c)")
+    body.append("    for k in range(kk):")
+    for v in range(nv):
+        body.append(f"        b{v} = vload(b_pack, bo + k * nr + {v} * lanes)")
+    for r in range(mr):
+        body.append(f"        a = vbroadcast(a_pack, ao + k * {mr} + {r})")
+        for v in range(nv):
+            body.append(f"        {acc[r][v]} = vmuladd(a, b{v}, {acc[r][v]})")
+    for r in range(mr):
+        for v in range(nv):
+            at = f"co + {r} * ldc + {v} * lanes"
+            body.append(f"    vstore(c, {at}, vadd(vload(c, {at}), {acc[r][v]}))")
+    namespace = {"prefetch": prefetch, "vzeros": vzeros, "vload": vload, "vbroadcast": vbroadcast,
+                 "vmuladd": vmuladd, "vstore": vstore, "vadd": vadd}
+    exec(compile("\n".join(body), f"<matmul micro-kernel {mr}x{nv}>", "exec"), namespace)
+    return numba.njit(inline="always")(namespace["micro_tile"])
+
+
+def make_loops_blocked(mr, micro_tile):
+    """The blocked loops around ``micro_tile`` (from :func:`make_micro_tile` with ``mr`` rows), as a plain
+    function: ``loops_blocked(A, B, C, lanes, nr, kc, nc, mc_rows, a_pack, b_pack, edges)`` does C += A @ B
+    for a C-contiguous C, with the sizes and scratch buffers of a :class:`BlockedPlan`. The caller keeps the
+    buffers between calls, as BLAS keeps its packing buffers: allocated afresh in every call, their page
+    faults cost as much as a 256 x 256 multiply."""
+
+    def loops_blocked(A, B, C, lanes, nr, kc, nc, mc_rows, a_pack, b_pack, edges):
+        m, n = A.shape
+        p = B.shape[1]
+        kc_max = min(kc, n)
+        c_flat = C.reshape(m * p)  # a view: full tiles load and store C directly
+        row_blocks = (m + mc_rows - 1) // mc_rows
+        for jc in range(0, p, nc):
+            ncols = min(nc, p - jc)
+            strips = (ncols + nr - 1) // nr
+            for kp in range(0, n, kc):
+                kk = min(kc, n - kp)
+                for s in numba.prange(strips):
                     for k in range(kk):
-                        for r in range(MR):
-                            row = ir * MR + r
-                            a_pack[a0 + ir * MR * kc_max + k * MR + r] = A[ic + row, kc + k] if row < mc else 0
-                for s in range(strips):
-                    cols = min(nr, nc - s * nr)
+                        for j in range(nr):
+                            col = s * nr + j
+                            b_pack[s * kc_max * nr + k * nr + j] = B[kp + k, jc + col] if col < ncols else 0
+                for ib in numba.prange(row_blocks):
+                    ic = ib * mc_rows
+                    mc = min(mc_rows, m - ic)
+                    micro_rows = (mc + mr - 1) // mr
+                    a0, e0 = ib * mc_rows * kc_max, ib * mr * nr  # this row block's parts of a_pack and edges
                     for ir in range(micro_rows):
-                        rows = min(MR, mc - ir * MR)
-                        i0, j0 = ic + ir * MR, jc + s * nr
-                        if rows == MR and cols == nr:
-                            _micro_tile(a_pack, a0 + ir * MR * kc_max, b_pack, s * kc_max * nr, kk, lanes, c_flat, i0 * p + j0, p)
-                        else:
-                            edges[e0:e0 + MR * nr] = 0
-                            _micro_tile(a_pack, a0 + ir * MR * kc_max, b_pack, s * kc_max * nr, kk, lanes, edges, e0, nr)
-                            for r in range(rows):
-                                for j in range(cols):
-                                    C[i0 + r, j0 + j] += edges[e0 + r * nr + j]
+                        for k in range(kk):
+                            for r in range(mr):
+                                row = ir * mr + r
+                                a_pack[a0 + ir * mr * kc_max + k * mr + r] = A[ic + row, kp + k] if row < mc else 0
+                    for s in range(strips):
+                        cols = min(nr, ncols - s * nr)
+                        for ir in range(micro_rows):
+                            rows = min(mr, mc - ir * mr)
+                            i0, j0 = ic + ir * mr, jc + s * nr
+                            if rows == mr and cols == nr:
+                                micro_tile(a_pack, a0 + ir * mr * kc_max, b_pack, s * kc_max * nr, kk, lanes,
+                                           c_flat, i0 * p + j0, p)
+                            else:
+                                edges[e0:e0 + mr * nr] = 0
+                                micro_tile(a_pack, a0 + ir * mr * kc_max, b_pack, s * kc_max * nr, kk, lanes,
+                                           edges, e0, nr)
+                                for r in range(rows):
+                                    for j in range(cols):
+                                        C[i0 + r, j0 + j] += edges[e0 + r * nr + j]
 
-
-@numba.njit(inline="always")
-def _micro_tile(a_pack, ao, b_pack, bo, kk, lanes, c, co, ldc):
-    """c[co + r*ldc + j] += sum over k < kk of a_pack[ao + k*MR + r] * b_pack[bo + k*nr + j], for a 4 x nr
-    tile (nr = 2 * lanes), accumulated in 8 vector registers.
-
-    The sums start from zero and C is added once at the end: the k loop then does not wait for C's cache lines
-    (C is read once per KC steps, across rows far apart, so its lines are mostly not cached). They are
-    prefetched first, and arrive while the k loop runs."""
-    nr = 2 * lanes
-    for r in range(MR):
-        prefetch(c, co + r * ldc)
-        prefetch(c, co + r * ldc + nr - 1)  # the row's last element: its 2 vectors may span 2 cache lines
-    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = vzeros(c)
-    for k in range(kk):
-        b0, b1 = vload(b_pack, bo + k * nr), vload(b_pack, bo + k * nr + lanes)
-        a = vbroadcast(a_pack, ao + k * MR)
-        c00, c01 = vmuladd(a, b0, c00), vmuladd(a, b1, c01)
-        a = vbroadcast(a_pack, ao + k * MR + 1)
-        c10, c11 = vmuladd(a, b0, c10), vmuladd(a, b1, c11)
-        a = vbroadcast(a_pack, ao + k * MR + 2)
-        c20, c21 = vmuladd(a, b0, c20), vmuladd(a, b1, c21)
-        a = vbroadcast(a_pack, ao + k * MR + 3)
-        c30, c31 = vmuladd(a, b0, c30), vmuladd(a, b1, c31)
-    _add_row(c, co, lanes, c00, c01)
-    _add_row(c, co + ldc, lanes, c10, c11)
-    _add_row(c, co + 2 * ldc, lanes, c20, c21)
-    _add_row(c, co + 3 * ldc, lanes, c30, c31)
-
-
-@numba.njit(inline="always")
-def _add_row(c, i, lanes, left, right):
-    """c[i:i + 2*lanes] += (left, right)."""
-    vstore(c, i, vadd(vload(c, i), left))
-    vstore(c, i + lanes, vadd(vload(c, i + lanes), right))
+    return loops_blocked
 
 
 # Only FMA contraction is allowed, no re-association (the micro-kernel's k order is fixed; its vmuladd is the
@@ -358,25 +398,30 @@ def _jit_target(loop, name, **options):
     return lambda: _host_loop_target(_jit.njit(loop, name, **options))
 
 
-def _blocked_target():
-    kernel = _jit.njit(loops_blocked, "jit_blocked", parallel=True, fastmath=FMA_ONLY)
-
+def blocked_kernel(tile=None, name="jit_blocked"):
+    """The blocked matmul (``matmul(A, B)``) with a given register tile (MR, NV); default: this CPU's.
+    Another tile is for tests, which check the shapes other CPUs get."""
+    mr, nv = tile or register_tile()
+    # the tile is in the cache tag: Numba's on-disk cache keys by name, signature and CPU, not by closure values
+    kernel = _jit.njit(make_loops_blocked(mr, make_micro_tile(mr, nv)), f"{name}_{mr}x{nv}", parallel=True,
+                       fastmath=FMA_ONLY)
     scratch = threading.local()  # per calling thread: grow-only packing buffers, reused across calls
 
     def matmul(A, B):
         dtype = validate(A, B)
         C = np.zeros((A.shape[0], B.shape[1]), dtype=dtype)
-        lanes = _simd.lanes(C.dtype)
-        mc_rows, kc_max, a_size, b_size, edge_size = blocked_plan(A.shape[0], A.shape[1], B.shape[1], lanes,
-                                                                  numba.get_num_threads())
+        plan = blocked_plan(A.shape[0], A.shape[1], B.shape[1], C.dtype.itemsize, numba.get_num_threads(),
+                            tile=(mr, nv))
         buffers = scratch.__dict__.setdefault("buffers", {})
-        for name, size in (("a", a_size), ("b", b_size), ("edge", edge_size)):
-            if (name, C.dtype) not in buffers or buffers[name, C.dtype].size < size:
-                buffers[name, C.dtype] = np.empty(max(size, 1), dtype=C.dtype)
-        kernel(A, B, C, lanes, mc_rows, kc_max, buffers["a", C.dtype], buffers["b", C.dtype], buffers["edge", C.dtype])
+        for part, size in (("a", plan.a_size), ("b", plan.b_size), ("edge", plan.edge_size)):
+            if (part, C.dtype) not in buffers or buffers[part, C.dtype].size < size:
+                buffers[part, C.dtype] = np.empty(max(size, 1), dtype=C.dtype)
+        kernel(A, B, C, plan.lanes, plan.nr, plan.kc, plan.nc, plan.mc_rows,
+               buffers["a", C.dtype], buffers["b", C.dtype], buffers["edge", C.dtype])
         return C
 
     matmul.kernel = kernel
+    matmul.tile = (mr, nv)
     return matmul
 
 
@@ -387,7 +432,8 @@ _T("python_ikj", lambda: _host_loop_target(loops_ikj), "pure-Python loops, i-k-j
 _T("jit_ijk", _jit_target(loops_ijk, "jit_ijk"), "@numba.jit, i-j-k order", jit=True)
 _T("jit_ikj", _jit_target(loops_ikj, "jit_ikj"), "@numba.jit, i-k-j order", jit=True)
 _T("jit_prange", _jit_target(loops_ikj, "jit_prange", parallel=True), "@numba.jit(parallel=True), prange over rows", jit=True)
-_T("jit_blocked", _blocked_target, "@numba.jit(parallel=True, fastmath={'contract'}), packed panels, 4 x 2-vector register tile (explicit SIMD)",
+_T("jit_blocked", blocked_kernel, "@numba.jit(parallel=True, fastmath={'contract'}), packed panels, register tile sized to "
+   "the CPU's vector registers (explicit SIMD)",
    jit=True, fastmath="contract")
 _T("numpy", _numpy_target, "NumPy A @ B (BLAS gemm)")
 _T("scipy_gemm", _scipy_target, "SciPy BLAS gemm from get_blas_funcs", requires=("scipy",))
