@@ -22,8 +22,9 @@ class CompileTime:
     param_names = ["target", "dtype"]
     # each call must be cold: one call per sample, a fresh dispatcher made inside the timed call
     number = 1
-    # compiles take 0.1 to a few seconds and vary little: 3 samples, one process
-    repeat = (3, 3, 30.0)
+    # compiles take 0.1 to a few seconds and vary little: 2 samples, one process (with the warm-up compile in
+    # setup, each parameter set costs 3 compiles; this class was a fifth of a full run at 3 samples)
+    repeat = (2, 2, 30.0)
     rounds = 1
     warmup_time = 0.0  # a warm-up loop would only time cached calls
     timeout = 600

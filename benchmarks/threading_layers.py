@@ -29,6 +29,8 @@ CASES = {
     "gauss.vectorize_parallel n=1e7 float64": ("gauss", "vectorize_parallel", 10_000_000, "float64", "numpy"),
     "gauss.poly_parallel n=1e7 float32": ("gauss", "poly_parallel", 10_000_000, "float32", "numpy"),
     "gauss.poly_parallel n=1e7 float64": ("gauss", "poly_parallel", 10_000_000, "float64", "numpy"),
+    "gauss.poly_prange n=1e7 float32": ("gauss", "poly_prange", 10_000_000, "float32", "numpy"),
+    "gauss.poly_prange n=1e7 float64": ("gauss", "poly_prange", 10_000_000, "float64", "numpy"),
 }
 
 

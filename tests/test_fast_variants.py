@@ -9,6 +9,7 @@
   norm-wise check would not see an error.
 """
 import platform
+import re
 
 import numba
 import numpy as np
@@ -173,10 +174,14 @@ def test_fastmath_targets_stay_within_tolerance_at_scale(target, dtype, rng):
 
 # --- the polynomial Gauss kernel, element by element ------------------------------------------------------------
 
+POLY_TARGETS = ["poly_parallel", "poly_prange"]
+
+
+@pytest.mark.parametrize("name", POLY_TARGETS)
 @pytest.mark.parametrize("dtype,rtol", [(np.float32, 2e-7), (np.float64, 1e-11)], ids=["f32", "f64"])
-def test_gauss_poly_is_accurate_element_by_element(dtype, rtol, rng):
+def test_gauss_poly_is_accurate_element_by_element(name, dtype, rtol, rng):
     x = np.concatenate([rng.uniform(-30, 30, 200_001), np.linspace(-27.3, 27.3, 10_001)]).astype(dtype)
-    got = kernels.get("gauss", "poly_parallel")(x).astype(np.float64)
+    got = kernels.get("gauss", name)(x).astype(np.float64)
     want = np.exp(-np.square(x.astype(np.float64)))
     if dtype == np.float32:
         want = want.astype(np.float32).astype(np.float64)  # what a correctly rounded float32 result holds
@@ -184,10 +189,11 @@ def test_gauss_poly_is_accurate_element_by_element(dtype, rtol, rng):
     np.testing.assert_allclose(got, want, rtol=rtol, atol=2 * np.finfo(dtype).smallest_subnormal)
 
 
-def test_gauss_poly_special_values():
+@pytest.mark.parametrize("name", POLY_TARGETS)
+def test_gauss_poly_special_values(name):
     x = np.array([0.0, -0.0, np.inf, -np.inf, 1e200, np.nan])
     with np.errstate(invalid="ignore"):
-        got = kernels.get("gauss", "poly_parallel")(x)
+        got = kernels.get("gauss", name)(x)
     np.testing.assert_array_equal(got[:5], [1.0, 1.0, 0.0, 0.0, 0.0])
     assert np.isnan(got[5])
 
@@ -215,6 +221,15 @@ def test_gauss_poly_loop_is_vectorised():
     poly = loop_over(gauss.scalar_poly)
     assert "mulpd" in poly and not calls_exp(poly), "the polynomial Gauss loop was not vectorised"
     assert calls_exp(loop_over(gauss.scalar)), "exp is no longer a call: the poly variant's reason is gone"
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="reads x86 assembly")
+def test_gauss_poly_prange_kernel_is_vectorised():
+    # the registered prange kernel itself (its parfor body): packed multiplies on x86 vector registers
+    f = kernels.get("gauss", "poly_prange")
+    f(np.linspace(-3, 3, 1001))
+    asm = "\n".join(f.kernel.inspect_asm().values())
+    assert re.search(r"vmulpd\s+[^\n]*%[yz]mm", asm), "the prange polynomial loop was not vectorised"
 
 
 # --- the explicit SIMD vectors behind the blocked matmul's register tile ----------------------------------------

@@ -6,6 +6,8 @@ import time.
 """
 from __future__ import annotations
 
+import numba
+import numba.extending
 import numpy as np
 
 from . import _checks, _gpu, _jit, _vectors
@@ -136,4 +138,55 @@ def register_vectorize_variant(module, scalar, name, description, target="parall
 
     options = {"fastmath": set(fastmath)} if fastmath else {}
     builder = vectorize_target(scalar, module.NARGS, target, tag=name, what=f"{module.FAMILY}.{name}", **options)
+    register(Target(module.FAMILY, name, builder, description, jit=True, fastmath=",".join(sorted(fastmath or ()))))
+
+
+def prange_target(scalar, nargs, tag, what, **options):
+    """Builder for the same element-wise map as a ``@njit(parallel=True)`` loop over ``prange``, calling
+    ``scalar`` (compiled inline) per element. Unlike ``@vectorize(target='parallel')``, whose inner loop Numba's
+    ``omp`` threading layer calls one element at a time, a parfor gives each thread one contiguous chunk under
+    every layer, so the loop body is vectorised whichever layer loads by default."""
+    names = argument_names(scalar, nargs)
+
+    def build():
+        element = _jitable(scalar)  # the plain function, callable from @njit code: the on-disk cache can key on it
+        if nargs == 1:
+            def loop(x, out):
+                for i in numba.prange(out.shape[0]):
+                    out[i] = element(x[i])
+        else:
+            def loop(x, y, out):
+                for i in numba.prange(out.shape[0]):
+                    out[i] = element(x[i], y[i])
+        kernel = _jit.njit(loop, tag, parallel=True, **options)
+
+        def call(*xs, **kwargs):
+            dtype = check_call(what, names, xs, kwargs)
+            out = np.empty(xs[0].shape[0], dtype=dtype)
+            kernel(*xs, out)
+            return out
+
+        call.kernel = kernel
+        return call
+
+    return build
+
+
+_JITABLE = {}
+
+
+def _jitable(fn):
+    """``fn`` made callable from ``@njit`` code (``register_jitable``), once per function."""
+    if fn not in _JITABLE:
+        _JITABLE[fn] = numba.extending.register_jitable(fn)
+    return _JITABLE[fn]
+
+
+def register_prange_variant(module, scalar, name, description, fastmath=None):
+    """Register an element-wise family's ``scalar`` (or a faster formulation of it) as a ``prange`` loop
+    (:func:`prange_target`), checked and benchmarked like the other targets."""
+    from ._registry import Target, register
+
+    options = {"fastmath": set(fastmath)} if fastmath else {}
+    builder = prange_target(scalar, module.NARGS, name, f"{module.FAMILY}.{name}", **options)
     register(Target(module.FAMILY, name, builder, description, jit=True, fastmath=",".join(sorted(fastmath or ()))))

@@ -73,3 +73,9 @@ _ufunc.register_vectorize_variant(
     f"{SQUARINGS} squarings (vectorised)",
     fastmath={"contract"},  # Horner's rule as FMAs: half the instructions, and one rounding per step
 )
+_ufunc.register_prange_variant(
+    sys.modules[__name__], scalar_poly, "poly_prange",
+    f"@njit(parallel=True, fastmath={{'contract'}}) prange loop of the same polynomial (chunked per thread under "
+    f"every threading layer, omp included)",
+    fastmath={"contract"},
+)

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import sys
 import threading
+import warnings
 from typing import NamedTuple
 
 import numba
 import numpy as np
+from numba import types
+from numba.core.errors import NumbaIRAssumptionWarning
+from numba.extending import overload
 
 from . import _checks, _gpu, _host, _jit
 from ._simd import prefetch, vadd, vbroadcast, vload, vmuladd, vstore, vzeros
@@ -155,22 +159,28 @@ def blocked_plan(m, n, p, itemsize, threads, host=None, tile=None):
                        row_blocks * mr * nr)
 
 
-def make_micro_tile(mr, nv):
-    """The micro-kernel for an ``mr`` x ``nv``-vector tile, as an inlined ``@njit`` function:
-    ``micro(a_pack, ao, b_pack, bo, kk, lanes, c, co, ldc)`` adds to ``c[co + r*ldc + j]`` (r < mr,
-    j < nv*lanes) the sum over k < kk of ``a_pack[ao + k*mr + r] * b_pack[bo + k*nr + j]``.
+def micro_tile(mr, nv, a_pack, ao, b_pack, bo, kk, lanes, c, co, ldc):
+    """The micro-kernel of an ``mr`` x ``nv``-vector tile (both compile-time constants), inside ``@njit`` code
+    only: adds to ``c[co + r*ldc + j]`` (r < mr, j < nv*lanes) the sum over k < kk of
+    ``a_pack[ao + k*mr + r] * b_pack[bo + k*nr + j]``. Numba resolves each call to the source that
+    :func:`micro_tile_source` writes for that tile (the overload below)."""
+    raise TypeError("matmul.micro_tile runs inside @njit code only")
 
-    Its source is generated because its accumulators must be separate local variables (SSA values LLVM keeps
-    in registers) and their number depends on the CPU. The sums start from zero and C is added once at the end:
-    the k loop then does not wait for C's cache lines (read once per KC steps, from rows far apart, so mostly not
-    cached); they are prefetched first and arrive while the k loop runs."""
+
+def micro_tile_source(mr, nv):
+    """Python source of :func:`micro_tile` for one tile.
+
+    It is generated because the accumulators must be separate local variables (SSA values LLVM keeps in
+    registers) and their number depends on the CPU. The sums start from zero and C is added once at the end:
+    the k loop then does not wait for C's cache lines (read once per KC steps, from rows far apart, so mostly
+    not cached); they are prefetched first and arrive while the k loop runs."""
     acc = [[f"c{r}_{v}" for v in range(nv)] for r in range(mr)]
-    body = [f"def micro_tile(a_pack, ao, b_pack, bo, kk, lanes, c, co, ldc):",
+    body = ["def micro_tile(mr, nv, a_pack, ao, b_pack, bo, kk, lanes, c, co, ldc):",
             f"    nr = {nv} * lanes"]
     for r in range(mr):
         body.append(f"    prefetch(c, co + {r} * ldc)")
         body.append(f"    prefetch(c, co + {r} * ldc + nr - 1)")  # the row's end: it may be on the next line
-    body.append("    " + " = ".join(name for row in acc for name in row) + " = vzeros(c)")
+    body.extend(f"    {name} = vzeros(c)" for row in acc for name in row)
     body.append("    for k in range(kk):")
     for v in range(nv):
         body.append(f"        b{v} = vload(b_pack, bo + k * nr + {v} * lanes)")
@@ -182,15 +192,33 @@ def make_micro_tile(mr, nv):
         for v in range(nv):
             at = f"co + {r} * ldc + {v} * lanes"
             body.append(f"    vstore(c, {at}, vadd(vload(c, {at}), {acc[r][v]}))")
-    namespace = {"prefetch": prefetch, "vzeros": vzeros, "vload": vload, "vbroadcast": vbroadcast,
-                 "vmuladd": vmuladd, "vstore": vstore, "vadd": vadd}
-    exec(compile("\n".join(body), f"<matmul micro-kernel {mr}x{nv}>", "exec"), namespace)
-    return numba.njit(inline="always")(namespace["micro_tile"])
+    return "\n".join(body)
 
 
-def make_loops_blocked(mr, micro_tile):
-    """The blocked loops around ``micro_tile`` (from :func:`make_micro_tile` with ``mr`` rows), as a plain
-    function: ``loops_blocked(A, B, C, lanes, nr, kc, nc, mc_rows, a_pack, b_pack, edges)`` does C += A @ B
+_MICRO_TILES = {}
+# Inlining the generated micro-kernel (an overload, inline="always") trips a pedantic check of Numba's SSA pass
+# about the inlined accumulators' names ("variable 'micro_tile_v7_c0_0_2.1' is not in scope"); the code is
+# right (the tile tests check every shape). Silence that message, for these names only.
+warnings.filterwarnings("ignore", message=r"variable 'micro_tile_[\w.]*' is not in scope",
+                        category=NumbaIRAssumptionWarning)
+
+
+@overload(micro_tile, inline="always", prefer_literal=True)
+def _micro_tile_overload(mr, nv, a_pack, ao, b_pack, bo, kk, lanes, c, co, ldc):
+    if not (isinstance(mr, types.IntegerLiteral) and isinstance(nv, types.IntegerLiteral)):
+        return None  # the tile must be known when compiling
+    tile = (mr.literal_value, nv.literal_value)
+    if tile not in _MICRO_TILES:
+        namespace = {"prefetch": prefetch, "vzeros": vzeros, "vload": vload, "vbroadcast": vbroadcast,
+                     "vmuladd": vmuladd, "vstore": vstore, "vadd": vadd}
+        exec(compile(micro_tile_source(*tile), f"<matmul micro-kernel {tile[0]}x{tile[1]}>", "exec"), namespace)
+        _MICRO_TILES[tile] = namespace["micro_tile"]
+    return _MICRO_TILES[tile]
+
+
+def make_loops_blocked(mr, nv):
+    """The blocked loops around :func:`micro_tile` for an ``mr`` x ``nv``-vector tile, as a plain function
+    (the tile is its closure: two integers, which Numba's on-disk cache can key on): ``loops_blocked(A, B, C, lanes, nr, kc, nc, mc_rows, a_pack, b_pack, edges)`` does C += A @ B
     for a C-contiguous C, with the sizes and scratch buffers of a :class:`BlockedPlan`. The caller keeps the
     buffers between calls, as BLAS keeps its packing buffers: allocated afresh in every call, their page
     faults cost as much as a 256 x 256 multiply."""
@@ -227,11 +255,11 @@ def make_loops_blocked(mr, micro_tile):
                             rows = min(mr, mc - ir * mr)
                             i0, j0 = ic + ir * mr, jc + s * nr
                             if rows == mr and cols == nr:
-                                micro_tile(a_pack, a0 + ir * mr * kc_max, b_pack, s * kc_max * nr, kk, lanes,
+                                micro_tile(mr, nv, a_pack, a0 + ir * mr * kc_max, b_pack, s * kc_max * nr, kk, lanes,
                                            c_flat, i0 * p + j0, p)
                             else:
                                 edges[e0:e0 + mr * nr] = 0
-                                micro_tile(a_pack, a0 + ir * mr * kc_max, b_pack, s * kc_max * nr, kk, lanes,
+                                micro_tile(mr, nv, a_pack, a0 + ir * mr * kc_max, b_pack, s * kc_max * nr, kk, lanes,
                                            edges, e0, nr)
                                 for r in range(rows):
                                     for j in range(cols):
@@ -403,7 +431,7 @@ def blocked_kernel(tile=None, name="jit_blocked"):
     Another tile is for tests, which check the shapes other CPUs get."""
     mr, nv = tile or register_tile()
     # the tile is in the cache tag: Numba's on-disk cache keys by name, signature and CPU, not by closure values
-    kernel = _jit.njit(make_loops_blocked(mr, make_micro_tile(mr, nv)), f"{name}_{mr}x{nv}", parallel=True,
+    kernel = _jit.njit(make_loops_blocked(mr, nv), f"{name}_{mr}x{nv}", parallel=True,
                        fastmath=FMA_ONLY)
     scratch = threading.local()  # per calling thread: grow-only packing buffers, reused across calls
 
