@@ -134,16 +134,23 @@ def register_vectorize_variant(module, scalar, name, description, target="parall
     """Register one more ``@vectorize`` target of an element-wise family, made from another scalar function
     of the same mathematics (a faster formulation, say). It is checked and benchmarked like the others.
     ``fastmath``: a set of LLVM fast-math flags to compile with (declared on the target)."""
+    _register_variant(module, name, description, fastmath,
+                      lambda **options: vectorize_target(scalar, module.NARGS, target, tag=name,
+                                                         what=f"{module.FAMILY}.{name}", **options))
+
+
+def _register_variant(module, name, description, fastmath, make_builder):
+    """Register a variant target built by ``make_builder(**compile_options)``, its fastmath flags declared."""
     from ._registry import Target, register
 
     options = {"fastmath": set(fastmath)} if fastmath else {}
-    builder = vectorize_target(scalar, module.NARGS, target, tag=name, what=f"{module.FAMILY}.{name}", **options)
-    register(Target(module.FAMILY, name, builder, description, jit=True, fastmath=",".join(sorted(fastmath or ()))))
+    register(Target(module.FAMILY, name, make_builder(**options), description, jit=True,
+                    fastmath=",".join(sorted(fastmath or ()))))
 
 
 def prange_target(scalar, nargs, tag, what, **options):
     """Builder for the same element-wise map as a ``@njit(parallel=True)`` loop over ``prange``, calling
-    ``scalar`` (compiled inline) per element. Unlike ``@vectorize(target='parallel')``, whose inner loop Numba's
+    ``scalar`` per element (compiled with the loop, which LLVM then vectorises). Unlike ``@vectorize(target='parallel')``, whose inner loop Numba's
     ``omp`` threading layer calls one element at a time, a parfor gives each thread one contiguous chunk under
     every layer, so the loop body is vectorised whichever layer loads by default."""
     names = argument_names(scalar, nargs)
@@ -185,8 +192,6 @@ def _jitable(fn):
 def register_prange_variant(module, scalar, name, description, fastmath=None):
     """Register an element-wise family's ``scalar`` (or a faster formulation of it) as a ``prange`` loop
     (:func:`prange_target`), checked and benchmarked like the other targets."""
-    from ._registry import Target, register
-
-    options = {"fastmath": set(fastmath)} if fastmath else {}
-    builder = prange_target(scalar, module.NARGS, name, f"{module.FAMILY}.{name}", **options)
-    register(Target(module.FAMILY, name, builder, description, jit=True, fastmath=",".join(sorted(fastmath or ()))))
+    _register_variant(module, name, description, fastmath,
+                      lambda **options: prange_target(scalar, module.NARGS, name, f"{module.FAMILY}.{name}",
+                                                      **options))

@@ -218,8 +218,9 @@ def _micro_tile_overload(mr, nv, a_pack, ao, b_pack, bo, kk, lanes, c, co, ldc):
 
 def make_loops_blocked(mr, nv):
     """The blocked loops around :func:`micro_tile` for an ``mr`` x ``nv``-vector tile, as a plain function
-    (the tile is its closure: two integers, which Numba's on-disk cache can key on): ``loops_blocked(A, B, C, lanes, nr, kc, nc, mc_rows, a_pack, b_pack, edges)`` does C += A @ B
-    for a C-contiguous C, with the sizes and scratch buffers of a :class:`BlockedPlan`. The caller keeps the
+    (the tile is its closure: two integers, which Numba's on-disk cache can key on):
+    ``loops_blocked(A, B, C, lanes, nr, kc, nc, mc_rows, a_pack, b_pack, edges)`` does C += A @ B for a
+    C-contiguous C, with the sizes and scratch buffers of a :class:`BlockedPlan`. The caller keeps the
     buffers between calls, as BLAS keeps its packing buffers: allocated afresh in every call, their page
     faults cost as much as a 256 x 256 multiply."""
 
@@ -430,7 +431,8 @@ def blocked_kernel(tile=None, name="jit_blocked"):
     """The blocked matmul (``matmul(A, B)``) with a given register tile (MR, NV); default: this CPU's.
     Another tile is for tests, which check the shapes other CPUs get."""
     mr, nv = tile or register_tile()
-    # the tile is in the cache tag: Numba's on-disk cache keys by name, signature and CPU, not by closure values
+    # the tile is in the cache tag too (Numba's on-disk cache also hashes the closure's two ints): one index
+    # file per tile
     kernel = _jit.njit(make_loops_blocked(mr, nv), f"{name}_{mr}x{nv}", parallel=True,
                        fastmath=FMA_ONLY)
     scratch = threading.local()  # per calling thread: grow-only packing buffers, reused across calls
@@ -449,7 +451,6 @@ def blocked_kernel(tile=None, name="jit_blocked"):
         return C
 
     matmul.kernel = kernel
-    matmul.tile = (mr, nv)
     return matmul
 
 
