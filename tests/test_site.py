@@ -24,7 +24,7 @@ import pytest
 pytest.importorskip("asv")
 
 from kbench import compare, site  # noqa: E402
-from kbench.site import _data, _views  # noqa: E402
+from kbench.site import _asv, _data, _views  # noqa: E402
 
 NAN = float("nan")
 ENVS = {
@@ -220,12 +220,28 @@ def _snapshot(folder: Path) -> dict:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def fake_vendor(folder: Path) -> Path:
+    """A folder with a stand-in for each script asv's pages load (the rewriting is tested, not the scripts)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for _, name in _asv.VENDOR_MAP:
+        (folder / name).write_text(f"/* stand-in for {name} */\n")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("site")
     fx = make_fixture(root)
     before = _snapshot(fx["results"])
-    landing = site.build(fx["html"], fx["results"], fx["config"])
+    saved = os.environ.get(_asv.VENDOR_ENV)
+    os.environ[_asv.VENDOR_ENV] = str(fake_vendor(root / "vendor"))
+    try:
+        landing = site.build(fx["html"], fx["results"], fx["config"])
+    finally:
+        if saved is None:
+            del os.environ[_asv.VENDOR_ENV]
+        else:
+            os.environ[_asv.VENDOR_ENV] = saved
     fx["landing"] = landing
     fx["before"] = before
     return fx
@@ -309,6 +325,33 @@ def test_asv_pages_are_local_and_link_to_kbench(built):
         if tag in ("script", "link"):
             assert not urlsplit(link).netloc, f"asv's index.html still loads {link}"
             assert (built["html"] / link).is_file(), link
+
+
+def test_asv_scripts_are_never_downloaded(built, tmp_path, monkeypatch):
+    """Without a vendor folder (the installed asv 0.6 bundles none) nothing is fetched: asv's pages keep their
+    CDN tags and the overview names the missing files and the variable to set."""
+    import asv
+
+    monkeypatch.delenv(_asv.VENDOR_ENV, raising=False)
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"a subprocess was started: {args}")
+
+    folder, why = _asv.vendor_dir()
+    if folder is not None:
+        pytest.skip(f"the installed asv {asv.__version__} bundles its scripts")
+    assert _asv.VENDOR_ENV in why and "jquery-3.3.1.min.js" in why and asv.__version__ in why
+    html = tmp_path / "html"
+    shutil.copytree(built["html"], html, ignore=shutil.ignore_patterns("kbench", "vendor"))
+    (html / "index.html").write_text("<html><body><script src=\"https://cdn.example/jquery.min.js\"></script>"
+                                     "</body></html>")
+    monkeypatch.setattr(_asv.subprocess, "run", no_subprocess)
+    rewritten, missing = _asv.localise(html)
+    assert rewritten == 0 and missing == [why]
+    assert "https://cdn.example/jquery.min.js" in (html / "index.html").read_text()
+    monkeypatch.undo()
+    landing = site.build_views(html, built["results"], vendor_status=why)
+    assert "jquery-3.3.1.min.js" in landing.read_text()
 
 
 def test_no_external_resources_in_kbench_pages(built):

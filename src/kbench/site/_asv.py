@@ -1,10 +1,10 @@
 """Running ``asv publish`` and making its pages work offline.
 
-asv 0.6 loads jQuery, flot, bootstrap and friends from public CDNs. The same libraries (MIT licensed, the
-versions asv used to bundle) are taken from asv 0.5.1's source distribution on the package index (cached after
-the first build; see ``vendor_dir``); after publishing they are copied to
-``<html>/vendor/`` and asv's script and style tags are pointed at them, so the history graphs draw without a
-network. A link to the kernel views is added to asv's navigation bar.
+asv 0.6 loads jQuery, flot, bootstrap and friends from public CDNs. When a folder with the same libraries (MIT
+licensed, the versions asv used to bundle) is at hand (``$KBENCH_ASV_VENDOR``, or the installed asv's own
+``www/vendor``; see ``vendor_dir``), they are copied to ``<html>/vendor/`` after publishing and asv's script and
+style tags are pointed at them, so the history graphs draw without a network. Nothing is downloaded. A link to
+the kernel views is added to asv's navigation bar.
 """
 from __future__ import annotations
 
@@ -19,39 +19,32 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 VENDOR_NOTICE = Path(__file__).resolve().parent.parent / "site_assets" / "VENDOR.md"
-# The last asv release that bundled its JavaScript. The files are not kept in this repository: the build takes
-# them from that release's source distribution on the package index, once, into a cache folder.
-VENDOR_RELEASE = "asv==0.5.1"
-VENDOR_MEMBER = "asv-0.5.1/asv/www/vendor/"
+VENDOR_ENV = "KBENCH_ASV_VENDOR"  # a folder holding the files of VENDOR_MAP
 
 
-def vendor_dir() -> Optional[Path]:
-    """A folder holding asv 0.5.1's bundled scripts: ``$KBENCH_ASV_VENDOR``, or a cache filled from the package
-    index on first use. None when neither is available (asv's pages then load their scripts from CDNs)."""
-    import os
-    import subprocess
-    import tarfile
+def vendor_dir() -> Tuple[Optional[Path], str]:
+    """The folder holding the scripts asv's pages load, and "" or why there is none.
 
-    given = os.environ.get("KBENCH_ASV_VENDOR")
+    ``$KBENCH_ASV_VENDOR`` when set, else the installed asv's own ``www/vendor`` (asv bundled these files
+    before 0.6). Nothing is downloaded: without such a folder the reason names the installed asv, the files
+    that are missing and the variable to set, and asv's pages keep loading their scripts from CDNs."""
+    wanted = sorted({local for _, local in VENDOR_MAP})
+    given = os.environ.get(VENDOR_ENV)
     if given:
-        return Path(given) if Path(given).is_dir() else None
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kbench" / "asv-0.5.1-vendor"
-    wanted = {local for _, local in VENDOR_MAP}
-    if cache.is_dir() and all((cache / name).is_file() for name in wanted):
-        return cache
-    with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary",
-                               ":all:", VENDOR_RELEASE, "-d", tmp], capture_output=True, text=True)
-        archives = list(Path(tmp).glob("asv-*.tar.gz"))
-        if proc.returncode != 0 or not archives:
-            return None
-        cache.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(archives[0]) as tar:
-            for member in tar.getmembers():
-                name = member.name[len(VENDOR_MEMBER):] if member.name.startswith(VENDOR_MEMBER) else ""
-                if name in wanted and member.isfile():
-                    (cache / name).write_bytes(tar.extractfile(member).read())
-    return cache if all((cache / name).is_file() for name in wanted) else None
+        folder, where = Path(given), f"${VENDOR_ENV} ({given})"
+    else:
+        try:
+            import asv
+        except ImportError:
+            return None, "asv is not installed, so its pages were not built"
+        folder = Path(asv.__file__).resolve().parent / "www" / "vendor"
+        where = f"the installed asv {getattr(asv, '__version__', '?')} ({folder})"
+    missing = [name for name in wanted if not (folder / name).is_file()]
+    if not missing:
+        return folder, ""
+    return None, (f"{where} lacks {', '.join(missing)}; asv's pages load them from CDNs. Set {VENDOR_ENV} to a "
+                  "folder holding these files (asv 0.5's asv/www/vendor) to make them work offline")
+
 
 # (substring of the CDN address, local file in VENDOR_DIR); the first match wins
 VENDOR_MAP: List[Tuple[str, str]] = [
@@ -149,10 +142,9 @@ def localise(html_dir: Path) -> Tuple[int, List[str]]:
     Returns (number of tags rewritten, addresses that could not be made local)."""
     missing: List[str] = []
     rewritten = 0
-    VENDOR_DIR = vendor_dir()
+    VENDOR_DIR, why = vendor_dir()
     if VENDOR_DIR is None:
-        return 0, [f"asv's scripts could not be fetched ({VENDOR_RELEASE} from the package index); its pages will "
-                   "load them from CDNs"]
+        return 0, [why]
     target = html_dir / "vendor"
     used = set()
 
