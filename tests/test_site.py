@@ -24,7 +24,9 @@ import pytest
 pytest.importorskip("asv")
 
 from kbench import compare, site  # noqa: E402
-from kbench.site import _asv, _data, _views  # noqa: E402
+from kbench.site import _publish, model, pages  # noqa: E402
+from kbench.site.model import layout, releases, roofline  # noqa: E402
+from kbench.site.pages import report  # noqa: E402
 
 NAN = float("nan")
 ENVS = {
@@ -188,7 +190,7 @@ def make_fixture(root: Path, newest_commit_numba: str = "0.68.1") -> dict:
                 for name, (pnames, bparams, _) in BENCHMARKS.items():
                     values = []
                     for combo in itertools.product(*bparams):
-                        p = {k: _data.parse_param(v) for k, v in zip(pnames, combo)}
+                        p = {k: model.parse_param(v) for k, v in zip(pnames, combo)}
                         values.append(_value(name, p, machine, version, ci))
                     n = len(values)
                     res.add_result({"name": name, "params": bparams, "version": "1" * 64},
@@ -223,7 +225,7 @@ def _snapshot(folder: Path) -> dict:
 def fake_vendor(folder: Path) -> Path:
     """A folder with a stand-in for each script asv's pages load (the rewriting is tested, not the scripts)."""
     folder.mkdir(parents=True, exist_ok=True)
-    for _, name in _asv.VENDOR_MAP:
+    for _, name in _publish.VENDOR_MAP:
         (folder / name).write_text(f"/* stand-in for {name} */\n")
     return folder
 
@@ -233,15 +235,15 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("site")
     fx = make_fixture(root)
     before = _snapshot(fx["results"])
-    saved = os.environ.get(_asv.VENDOR_ENV)
-    os.environ[_asv.VENDOR_ENV] = str(fake_vendor(root / "vendor"))
+    saved = os.environ.get(_publish.VENDOR_ENV)
+    os.environ[_publish.VENDOR_ENV] = str(fake_vendor(root / "vendor"))
     try:
         landing = site.build(fx["html"], fx["results"], fx["config"])
     finally:
         if saved is None:
-            del os.environ[_asv.VENDOR_ENV]
+            del os.environ[_publish.VENDOR_ENV]
         else:
-            os.environ[_asv.VENDOR_ENV] = saved
+            os.environ[_publish.VENDOR_ENV] = saved
     fx["landing"] = landing
     fx["before"] = before
     return fx
@@ -332,21 +334,21 @@ def test_asv_scripts_are_never_downloaded(built, tmp_path, monkeypatch):
     CDN tags and the overview names the missing files and the variable to set."""
     import asv
 
-    monkeypatch.delenv(_asv.VENDOR_ENV, raising=False)
+    monkeypatch.delenv(_publish.VENDOR_ENV, raising=False)
 
     def no_subprocess(*args, **kwargs):
         raise AssertionError(f"a subprocess was started: {args}")
 
-    folder, why = _asv.vendor_dir()
+    folder, why = _publish.vendor_dir()
     if folder is not None:
         pytest.skip(f"the installed asv {asv.__version__} bundles its scripts")
-    assert _asv.VENDOR_ENV in why and "jquery-3.3.1.min.js" in why and asv.__version__ in why
+    assert _publish.VENDOR_ENV in why and "jquery-3.3.1.min.js" in why and asv.__version__ in why
     html = tmp_path / "html"
     shutil.copytree(built["html"], html, ignore=shutil.ignore_patterns("kbench", "vendor"))
     (html / "index.html").write_text("<html><body><script src=\"https://cdn.example/jquery.min.js\"></script>"
                                      "</body></html>")
-    monkeypatch.setattr(_asv.subprocess, "run", no_subprocess)
-    rewritten, missing = _asv.localise(html)
+    monkeypatch.setattr(_publish.subprocess, "run", no_subprocess)
+    rewritten, missing = _publish.localise(html)
     assert rewritten == 0 and missing == [why]
     assert "https://cdn.example/jquery.min.js" in (html / "index.html").read_text()
     monkeypatch.undo()
@@ -385,14 +387,12 @@ def test_two_machines_appear(built):
 
 
 def test_release_ratios_on_the_fixture(built):
-    machines = _data.load_machines(built["results"])
-    ctx = _views.Context(results_dir=built["results"], machines=machines,
-                         benchmarks=_data.load_benchmarks(built["results"]), reports=[], report_pages={},
-                         asv_status="", vendor_status="")
+    m = model.load(built["results"])
+    machines = m.machines
     for machine_name in (CPU, GPU):
-        per_series = _views.release_rows(ctx, machines[machine_name])
+        per_series = releases.release_series(m, machines[machine_name])
         assert len(per_series) == 1
-        versions, rows = next(iter(per_series.values()))
+        versions, rows = per_series[0].versions, per_series[0].rows
         assert versions == ["0.67.0", "0.68.1"]
         by_key = {(r.benchmark, tuple(sorted(r.params.items()))): r for r in rows}
         for bench, params, expected in (REGRESSED, IMPROVED):
@@ -440,35 +440,32 @@ def test_releases_page_shows_the_verdicts_of_current_reports(tmp_path):
     with_regression["_path"] = tmp_path / "release-check-0.67.0-vs-0.68.1.json"
     clean = _current_report(0, [und], {compare.UNDECIDED: 1, "total": 1})
     clean["_path"] = tmp_path / "release-check-0.68.1-vs-0.68.1.json"
-    ctx = _views.Context(results_dir=tmp_path, machines={}, benchmarks={}, reports=[with_regression, clean],
-                         report_pages={}, asv_status="", vendor_status="")
-    page = _views.render_releases(ctx)["releases.html"]
+    m = model.Model(results_dir=tmp_path, machines={}, benchmarks={}, reports=[with_regression, clean])
+    page = pages.releases.build(m)["releases.html"]
     assert page.count('class="tag bad">regression</span>') == 1
     assert page.count('class="tag good">no regression</span>') == 1
     assert "1 undecided" in page
     assert 'class="regression"' in page and "1.300\u00d7" in page  # the verdict row of the first report
-    detail = _views.render_report_page(with_regression, "x", {})
+    detail = report.build_report(with_regression, "x", {})
     assert 'class="regression"' in detail and "undecided" in detail and "q 0.0001" in detail
     broken = dict(clean, exit_status=2)
-    assert "run broke" in _views.render_report_page(broken, "y", {})
+    assert "run broke" in report.build_report(broken, "y", {})
 
 
 def test_views_open_on_the_newest_commit(tmp_path):
     """The newest commit measured only under the older Numba: the scaling, memory-order and roofline views
     still open on it (not on the newest Numba's older commit)."""
     fx = make_fixture(tmp_path, newest_commit_numba="0.67.0")
-    machines = _data.load_machines(fx["results"])
-    benchmarks = _data.load_benchmarks(fx["results"])
+    m = model.load(fx["results"])
+    machines = m.machines
     cpu = machines[CPU]
     assert cpu.newest_env().numba == "0.68.1"  # the newest Numba...
-    order = _views.envs_newest_commit_first(cpu, ["matmul.Matmul.time_kernel"], benchmarks)
+    order = model.envs_newest_commit_first(cpu, ["matmul.Matmul.time_kernel"])
     assert [e.numba for e in order] == ["0.67.0", "0.68.1"]  # ...comes second: its results are older
-    rf, _ = _data.latest_values(order[0], "matmul.Matmul.time_kernel", benchmarks)
+    rf, _ = model.latest_values(order[0], "matmul.Matmul.time_kernel")
     assert rf.commit == fx["commits"][1]
-    gpu_order = _views.envs_newest_commit_first(machines[GPU], ["matmul.Matmul.time_kernel"], benchmarks)
+    gpu_order = model.envs_newest_commit_first(machines[GPU], ["matmul.Matmul.time_kernel"])
     assert [e.numba for e in gpu_order] == ["0.68.1", "0.67.0"]  # same commit everywhere: newest Numba first
-    ctx = _views.Context(results_dir=fx["results"], machines=machines, benchmarks=benchmarks, reports=[],
-                         report_pages={}, asv_status="", vendor_status="")
     newest_short = fx["commits"][1][:8]
 
     def first_open_block(html_text, machine):
@@ -477,24 +474,22 @@ def test_views_open_on_the_newest_commit(tmp_path):
         assert m, "no open block"
         return m.group(1)
 
-    pages = {**_views.render_scaling(ctx), **_views.render_layout(ctx), **_views.render_roofline(ctx)}
+    built_pages = {**pages.scaling.build(m), **pages.layout.build(m), **pages.roofline.build(m)}
     for name in ("scaling-matmul.html", "layout.html", "roofline.html"):
-        summary = first_open_block(pages[name], CPU)
+        summary = first_open_block(built_pages[name], CPU)
         assert "Numba 0.67.0" in summary and newest_short in summary, (name, summary)
 
 
 def test_roofline_ceilings_and_placement(built):
-    machines = _data.load_machines(built["results"])
-    ctx = _views.Context(results_dir=built["results"], machines=machines,
-                         benchmarks=_data.load_benchmarks(built["results"]), reports=[], report_pages={},
-                         asv_status="", vendor_status="")
-    assert _views.machine_ceilings(ctx, machines[CPU]) == []
-    ceilings = _views.machine_ceilings(ctx, machines[GPU])
+    m = model.load(built["results"])
+    machines = m.machines
+    assert roofline.machine_ceilings(m, machines[CPU]) == []
+    ceilings = roofline.machine_ceilings(m, machines[GPU])
     kinds = {(c.device, c.kind): c.value for c in ceilings}
     assert kinds == {("gpu", "compute"): 60000.0, ("gpu", "memory"): 4000.0, ("cpu", "compute"): 2000.0,
                      ("cpu", "memory"): 300.0}
     env = machines[GPU].envs[ENVS["0.68.1"]]
-    points, _ = _views.roofline_points(ctx, env)
+    points, _ = roofline.roofline_points(m, env)
     mm = [p for p in points if p.family == "matmul" and p.target == "numpy" and p.dtype == "float64"]
     assert len(mm) == 1 and mm[0].size == 1024
     assert mm[0].intensity == pytest.approx(2.0 * 1024 ** 3 / (3 * 8 * 1024 ** 2))  # flops / bytes from work()
@@ -507,21 +502,20 @@ def test_roofline_ceilings_and_placement(built):
 
 def test_work_extrapolation_matches_direct_counts():
     # above the input-size limit the counts are extrapolated; they must equal the exact formulas
-    assert _data.work("sumsq", 100_000_000, "float64") == pytest.approx((2e8, 8e8))
-    assert _data.work("matmul", 8192, "float32") == pytest.approx((2.0 * 8192 ** 3, 4.0 * 3 * 8192 ** 2))
-    assert _data.work("matmul", 64, "float64") == pytest.approx((2.0 * 64 ** 3, 8.0 * 3 * 64 ** 2))
+    assert model.family("sumsq").work(100_000_000, "float64") == pytest.approx((2e8, 8e8))
+    assert model.family("matmul").work(8192, "float32") == pytest.approx((2.0 * 8192 ** 3, 4.0 * 3 * 8192 ** 2))
+    assert model.family("matmul").work(64, "float64") == pytest.approx((2.0 * 64 ** 3, 8.0 * 3 * 64 ** 2))
 
 
 def test_memory_order_ratios(built):
-    machines = _data.load_machines(built["results"])
-    benchmarks = _data.load_benchmarks(built["results"])
+    machines = model.load(built["results"]).machines
     env = machines[CPU].envs[ENVS["0.67.0"]]
-    _, vals = _data.latest_values(env, "matmul.MatmulLayout.time_kernel", benchmarks)
-    ratios = _views.matmul_layout_ratios(vals)
+    _, vals = model.latest_values(env, "matmul.MatmulLayout.time_kernel")
+    ratios = layout.matrix_layout_ratios(vals)
     assert ratios[(256, "jit_ikj")] == pytest.approx({"CC": 1.0, "CF": 1.5, "FC": 4.0, "FF": 2.0})
     assert ratios[(64, "numpy")] == pytest.approx({"CC": 1.0, "CF": 1.0, "FC": 1.0, "FF": 1.0})
-    _, vals = _data.latest_values(env, "sumsq.SumSquares.time_kernel", benchmarks)
-    vr = _views.vector_layout_ratios(vals)
+    _, vals = model.latest_values(env, "sumsq.SumSquares.time_kernel")
+    vr = layout.vector_layout_ratios(vals)
     assert vr[("float64", "jit", 10_000_000)] == pytest.approx(2.0)
     assert vr[("float64", "jit", 1000)] == pytest.approx(1.0)
     assert ("float64", "cuda", 1000) not in vr  # skipped on the CPU machine

@@ -271,10 +271,10 @@ def test_kbench_view_in_browser(served, page):
 
 
 def _asv_scripts_local():
-    """asv's graphs draw offline only with its scripts at hand (nothing is downloaded; see _asv.vendor_dir)."""
-    from kbench.site import _asv
+    """asv's graphs draw offline only with its scripts at hand (nothing is downloaded; see _publish.vendor_dir)."""
+    from kbench.site import _publish
 
-    folder, why = _asv.vendor_dir()
+    folder, why = _publish.vendor_dir()
     if folder is None:
         pytest.skip(why)
 

@@ -46,10 +46,10 @@ def test_history_notes_are_shown_newest_first(tmp_path):
 
 def test_the_committed_history_notes_are_valid():
     root = Path(__file__).resolve().parents[1]
-    from kbench.site import _data
+    from kbench.site.model import records
 
     problems = []
-    notes = _data.load_history_notes(root / "results", problems)
+    notes = records.load_history_notes(root / "results", problems)
     assert notes and not problems
     for note in notes:  # every note names a commit of this repository's history
         import subprocess
@@ -59,10 +59,10 @@ def test_the_committed_history_notes_are_valid():
 
 
 def test_release_check_environments_are_labelled_and_never_open_a_view():
-    from kbench.site import _data
+    from kbench.site import model
 
-    side = _data.Env(machine="m", files=[], name="virtualenv-py3.11-llvmlite0.50.0-numba0.68.1-numpy2.4.6-"
+    side = model.Env(machine="m", files=[], name="virtualenv-py3.11-llvmlite0.50.0-numba0.68.1-numpy2.4.6-"
                                                     "scipy1.17.1-KBENCH_CHECK20261202T052844Z-baseline")
-    plain = _data.Env(machine="m", files=[], name="existing-py3.11-llvmlite0.50.0-numba0.68.1-numpy2.4.6")
+    plain = model.Env(machine="m", files=[], name="existing-py3.11-llvmlite0.50.0-numba0.68.1-numpy2.4.6")
     assert side.release_check and not plain.release_check
     assert "release check 20261202T052844Z, baseline" in side.label and "release check" not in plain.label

@@ -16,9 +16,10 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
-from typing import Dict, Optional, Union
+from typing import Optional, Union
 
-from . import _asv, _data, _html, _views
+from . import _prose, _publish, model, pages
+from .pages import report
 
 KBENCH_SUBDIR = "kbench"
 CONFIG_NAME = "asv.conf.json"
@@ -67,28 +68,18 @@ def check_output_folder(html_dir: PathLike, results_dir: PathLike, repo_dir: Opt
     return html
 
 
-def _copy_reports(reports, out_dir: Path) -> Dict[str, Dict[str, str]]:
-    """Copy release-check reports into the site and render an html page for each; returns the relative links
-    (from the kbench folder) per report stem."""
-    links: Dict[str, Dict[str, str]] = {}
-    if not reports:
-        return links
-    folder = out_dir / "release-checks"
-    folder.mkdir(parents=True, exist_ok=True)
-    for rep in reports:
-        src: Path = rep["_path"]
-        stem = src.stem
-        entry = {"html": f"release-checks/{stem}.html", "json": f"release-checks/{src.name}"}
-        shutil.copy2(src, folder / src.name)
-        md = rep.get("_markdown")
-        if md:
-            shutil.copy2(md, folder / md.name)
-            entry["md"] = f"release-checks/{md.name}"
-        page_links = {k: Path(v).name for k, v in entry.items()}
+def _copy_reports(m: model.Model, out_dir: Path) -> None:
+    """Copy the release-check reports into ``<kbench>/release-checks/`` and write an html page for each."""
+    for rep in m.reports:
+        links = m.report_links(rep)
+        folder = (out_dir / links["html"]).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(rep["_path"], out_dir / links["json"])
+        if "md" in links:
+            shutil.copy2(rep["_markdown"], out_dir / links["md"])
         clean = {k: v for k, v in rep.items() if not k.startswith("_")}
-        (folder / f"{stem}.html").write_text(_views.render_report_page(clean, stem, page_links), encoding="utf-8")
-        links[stem] = entry
-    return links
+        text = report.build_report(clean, rep["_path"].stem, {k: Path(v).name for k, v in links.items()})
+        (out_dir / links["html"]).write_text(text, encoding="utf-8")
 
 
 def build_views(html_dir: PathLike, results_dir: PathLike, asv_status: str = "", vendor_status: str = "") -> Path:
@@ -100,22 +91,14 @@ def build_views(html_dir: PathLike, results_dir: PathLike, asv_status: str = "",
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    problems: list = []
-    machines = _data.load_machines(results_dir, problems)
-    reports = _data.load_release_checks(results_dir, problems)
-    notes = _data.load_history_notes(results_dir, problems)
-    ctx = _views.Context(results_dir=results_dir, machines=machines, benchmarks=_data.load_benchmarks(results_dir),
-                         reports=reports, report_pages=_copy_reports(reports, out), asv_status=asv_status,
-                         vendor_status=vendor_status, problems=problems, history_notes=notes)
-    for problem in problems:
+    m = model.load(results_dir, asv_status=asv_status, vendor_status=vendor_status)
+    for problem in m.problems:
         print(f"kbench site: {problem}", file=sys.stderr)
-    (out / "kbench.css").write_text(_html.CSS.strip() + "\n", encoding="utf-8")
-    pages: Dict[str, str] = {}
-    for render in (_views.render_index, _views.render_scaling, _views.render_layout, _views.render_releases,
-                   _views.render_roofline, _views.render_environment):
-        pages.update(render(ctx))
-    for name, text in pages.items():
-        (out / name).write_text(text, encoding="utf-8")
+    _copy_reports(m, out)
+    (out / "kbench.css").write_text(_prose.asset("kbench.css"), encoding="utf-8")
+    for module in pages.PAGES:
+        for name, text in module.build(m).items():
+            (out / name).write_text(text, encoding="utf-8")
     return out / "index.html"
 
 
@@ -132,17 +115,17 @@ def build(html_dir: Optional[PathLike] = None, results_dir: PathLike = "results"
     config_path = Path(config).resolve()
     if not config_path.is_file():
         raise FileNotFoundError(f"no asv configuration at {config_path}")
-    conf = _asv.load_config(config_path)
-    html = Path(html_dir).resolve() if html_dir is not None else _asv.resolve(config_path, conf, "html_dir", "html")
+    conf = _publish.load_config(config_path)
+    html = Path(html_dir).resolve() if html_dir is not None else _publish.resolve(config_path, conf, "html_dir", "html")
     results = Path(results_dir).resolve()
     if not results.is_dir():
         raise FileNotFoundError(f"no results folder at {results}")
     check_output_folder(html, results, config_path.parent)
-    ok, log = _asv.publish(config_path, results, html)
+    ok, log = _publish.publish(config_path, results, html)
     asv_status = ""
     vendor_status = ""
     if ok:
-        rewritten, missing = _asv.localise(html)
+        rewritten, missing = _publish.localise(html)
         if missing:
             vendor_status = ("Some of asv's scripts still load from the internet, so its graphs need a network: "
                              + ", ".join(missing))
@@ -182,7 +165,7 @@ def main(args: argparse.Namespace) -> int:
         return 2
     results_dir = args.results_dir
     if results_dir is None:
-        results_dir = _asv.resolve(config.resolve(), _asv.load_config(config), "results_dir", "results")
+        results_dir = _publish.resolve(config.resolve(), _publish.load_config(config), "results_dir", "results")
     try:
         landing = build(args.html_dir, results_dir, config)
     except (FileNotFoundError, OutputFolderError) as exc:

@@ -1,186 +1,161 @@
-"""Running ``asv publish`` and making its pages work offline.
+"""The one seam between the site and asv's files in the results folder: ``benchmarks.json``, each machine's
+``machine.json`` and its result files (read with ``asv.results.Results``).
 
-asv 0.6 loads jQuery, flot, bootstrap and friends from public CDNs. When a folder with the same libraries (MIT
-licensed, the versions asv used to bundle) is at hand (``$KBENCH_ASV_VENDOR``, or the installed asv's own
-``www/vendor``; see ``vendor_dir``), they are copied to ``<html>/vendor/`` after publishing and asv's script and
-style tags are pointed at them, so the history graphs draw without a network. Nothing is downloaded. A link to
-the kernel views is added to asv's navigation bar.
+Everything the site knows about a result file passes through :func:`read_result`, which turns it into a plain
+:class:`ResultFile`; no other module of the site imports asv to read results. Nothing here writes.
 """
 from __future__ import annotations
 
+import ast
+import dataclasses
+import itertools
 import json
-import os
-import re
-import shutil
-import subprocess
-import sys
-import tempfile
+import math
+import warnings
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Sequence
 
-VENDOR_NOTICE = Path(__file__).resolve().parent.parent / "site_assets" / "VENDOR.md"
-VENDOR_ENV = "KBENCH_ASV_VENDOR"  # a folder holding the files of VENDOR_MAP
+ASV_FILES = {"machine.json", "benchmarks.json"}
+KBENCH_RECORD_PREFIX = "environment-"  # kbench run's environment records share the machine folder
 
-
-def vendor_dir() -> Tuple[Optional[Path], str]:
-    """The folder holding the scripts asv's pages load, and "" or why there is none.
-
-    ``$KBENCH_ASV_VENDOR`` when set, else the installed asv's own ``www/vendor`` (asv bundled these files
-    before 0.6). Nothing is downloaded: without such a folder the reason names the installed asv, the files
-    that are missing and the variable to set, and asv's pages keep loading their scripts from CDNs."""
-    wanted = sorted({local for _, local in VENDOR_MAP})
-    given = os.environ.get(VENDOR_ENV)
-    if given:
-        folder, where = Path(given), f"${VENDOR_ENV} ({given})"
-    else:
-        try:
-            import asv
-        except ImportError:
-            return None, "asv is not installed, so its pages were not built"
-        folder = Path(asv.__file__).resolve().parent / "www" / "vendor"
-        where = f"the installed asv {getattr(asv, '__version__', '?')} ({folder})"
-    missing = [name for name in wanted if not (folder / name).is_file()]
-    if not missing:
-        return folder, ""
-    return None, (f"{where} lacks {', '.join(missing)}; asv's pages load them from CDNs. Set {VENDOR_ENV} to a "
-                  "folder holding these files (asv 0.5's asv/www/vendor) to make them work offline")
+# how asv names the benchmark kind after the method's prefix, for benchmarks.json entries without a type
+_TYPE_PREFIXES = (("time_", "time"), ("track_", "track"), ("peakmem_", "peakmemory"), ("mem_", "memory"))
 
 
-# (substring of the CDN address, local file in VENDOR_DIR); the first match wins
-VENDOR_MAP: List[Tuple[str, str]] = [
-    ("jquery.flot.time", "jquery.flot-0.8.3.time.min.js"),
-    ("jquery.flot.selection", "jquery.flot-0.8.3.selection.min.js"),
-    ("jquery.flot.categories", "jquery.flot-0.8.3.categories.min.js"),
-    ("jquery.flot.orderbars", "jquery.flot.orderBars.js"),
-    ("jquery.flot", "jquery.flot-0.8.3.min.js"),
-    ("stupidtable", "stupidtable.js"),
-    ("md5", "md5.js"),
-    ("bootstrap.min.css", "bootstrap-3.1.0.min.css"),
-    ("bootstrap", "bootstrap-3.1.0.min.js"),
-    ("jquery", "jquery-3.3.1.min.js"),
-]
-
-_TAG = re.compile(r"<(script|link)\b[^>]*?\b(src|href)=\"(https?:)?//[^\"]+\"[^>]*>", re.IGNORECASE)
-_ATTR_DROP = re.compile(r"\s+(integrity|crossorigin|referrerpolicy)=\"[^\"]*\"", re.IGNORECASE)
-
-KBENCH_NAV = ('<li id="nav-li-kbench"><a href="kbench/index.html" title="scaling, memory order, Numba releases, '
-              'roofline, environments">Kernel views</a></li>')
+class UnreadableFile(ValueError):
+    """A file of the results folder that cannot be used; the message says why."""
 
 
-class PublishError(RuntimeError):
-    pass
+@dataclasses.dataclass(frozen=True)
+class Measurement:
+    """One finite value of a benchmark, with its parameters by name (Python values, not asv's reprs)."""
+    params: Dict[str, Any]
+    value: float
 
 
-def _git(repo: str, *args: str) -> Optional[str]:
+@dataclasses.dataclass
+class ResultFile:
+    """One asv result file: one commit measured in one environment on one machine."""
+    path: Path
+    commit: str
+    date: int  # the commit's date (JavaScript ms), as asv stores it
+    started: int  # the latest start time of a benchmark in the file (ms), 0 when none is stored
+    env_name: str
+    params: Dict[str, Any]  # asv's machine parameters plus python and the requirements
+    names: List[str]  # every benchmark the file has an entry for, measured or not
+    values: Dict[str, List[Measurement]]  # the finite values per benchmark (benchmarks without any left out)
+
+    @property
+    def short(self) -> str:
+        return self.commit[:8]
+
+
+def parse_param(text: Any) -> Any:
+    """asv stores parameter values as their repr ("'jit'", "1000"); give back the Python value."""
+    if not isinstance(text, str):
+        return text
     try:
-        out = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False)
-    except OSError:
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
 
 
-def load_config(path: Path) -> Dict:
+def finite(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file; :class:`UnreadableFile` when it cannot be read or parsed."""
     try:
-        from asv import util
-
-        return util.load_json(str(path), js_comments=True)
-    except ImportError:  # pragma: no cover - asv is needed for publishing anyway
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise UnreadableFile(str(exc)) from exc
 
 
-def resolve(config_path: Path, conf: Dict, key: str, default: str) -> Path:
-    """A path of the config, relative to the config's folder as asv reads it."""
-    value = conf.get(key, default)
-    path = Path(value)
-    return path if path.is_absolute() else (config_path.parent / path).resolve()
+def read_benchmarks(results_dir: Path) -> Dict[str, Dict[str, Any]]:
+    """``benchmarks.json`` (name -> asv's description: param_names, params, unit, type, code); {} without one."""
+    path = results_dir / "benchmarks.json"
+    if not path.is_file():
+        return {}
+    try:
+        data = read_json(path)
+    except UnreadableFile:
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
 
 
-def derived_config(config_path: Path, conf: Dict, results_dir: Path, html_dir: Path) -> Tuple[Dict, List[str]]:
-    """A copy of the config with absolute paths (it is written elsewhere) and the requested folders; branches
-    the repository does not have locally are replaced by HEAD so that a detached CI checkout still publishes."""
-    notes = []
-    new = dict(conf)
-    base = config_path.parent
-    repo = conf.get("repo", ".")
-    if not re.match(r"^[a-z]+://|^git@", str(repo)):
-        new["repo"] = str((base / repo).resolve())
-    for key, default in (("benchmark_dir", "benchmarks"), ("env_dir", "env")):
-        new[key] = str(resolve(config_path, conf, key, default))
-    new["results_dir"] = str(results_dir)
-    new["html_dir"] = str(html_dir)
-    if os.path.isdir(new.get("repo", "")):
-        branches = conf.get("branches") or []
-        have = [b for b in branches if _git(new["repo"], "rev-parse", "--verify", "--quiet", b) is not None]
-        if branches and not have and _git(new["repo"], "rev-parse", "--verify", "--quiet", "HEAD"):
-            new["branches"] = ["HEAD"]
-            notes.append(f"none of the configured branches ({', '.join(branches)}) exists in this checkout; "
-                         "published against HEAD")
-    return new, notes
+def read_machine(folder: Path) -> Dict[str, Any]:
+    """A machine folder's ``machine.json``; :class:`UnreadableFile` when it is damaged."""
+    data = read_json(folder / "machine.json")
+    if not isinstance(data, dict):
+        raise UnreadableFile("not a JSON object")
+    return data
 
 
-def publish(config_path: Path, results_dir: Path, html_dir: Path) -> Tuple[bool, str]:
-    """Run ``asv publish`` into ``html_dir``. Returns (ok, log text)."""
-    conf = load_config(config_path)
-    derived, notes = derived_config(config_path, conf, results_dir, html_dir)
-    with tempfile.TemporaryDirectory(prefix="kbench-site-") as tmp:
-        cfg = Path(tmp) / "asv.conf.json"
-        cfg.write_text(json.dumps(derived, indent=2), encoding="utf-8")
-        cmd = [sys.executable, "-m", "asv", "publish", "--config", str(cfg), "--html-dir", str(html_dir), "--no-pull"]
-        try:
-            out = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=str(config_path.parent))
-        except OSError as exc:
-            return False, f"could not start asv: {exc}"
-    text = "\n".join(notes + [out.stdout, out.stderr]).strip()
-    ok = out.returncode == 0 and (html_dir / "index.html").is_file()
-    return ok, text
+def is_result_file(path: Path) -> bool:
+    """Whether a JSON file of a machine folder is an asv result file (not asv's own files, not kbench's records)."""
+    return path.suffix == ".json" and path.name not in ASV_FILES and not path.name.startswith(KBENCH_RECORD_PREFIX)
 
 
-def localise(html_dir: Path) -> Tuple[int, List[str]]:
-    """Point asv's pages at local copies of their CDN scripts and styles, and add the kernel-views link.
+def benchmark_unit(name: str, benchmarks: Mapping[str, Dict[str, Any]]) -> str:
+    info = benchmarks.get(name) or {}
+    if info.get("unit"):
+        return str(info["unit"])
+    return "seconds" if name.split(".")[-1].startswith("time_") else ""
 
-    Returns (number of tags rewritten, addresses that could not be made local)."""
-    missing: List[str] = []
-    rewritten = 0
-    VENDOR_DIR, why = vendor_dir()
-    if VENDOR_DIR is None:
-        return 0, [why]
-    target = html_dir / "vendor"
-    used = set()
 
-    def swap(match: "re.Match[str]") -> str:
-        nonlocal rewritten
-        tag = match.group(0)
-        url = re.search(r"\b(?:src|href)=\"([^\"]+)\"", tag).group(1)
-        low = url.lower()
-        if match.group(1).lower() == "link" and "stylesheet" not in tag.lower():
-            return tag
-        for needle, local in VENDOR_MAP:
-            if needle in low and (VENDOR_DIR / local).is_file():
-                if local.endswith(".css") != low.endswith(".css"):
-                    continue
-                used.add(local)
-                rewritten += 1
-                new = tag.replace(url, f"vendor/{local}")
-                return _ATTR_DROP.sub("", new)
-        missing.append(url)
-        return tag
+def benchmark_type(name: str, benchmarks: Mapping[str, Dict[str, Any]]) -> str:
+    """asv's type of a benchmark ("time", "track", ...): from benchmarks.json, else from the method's prefix."""
+    info = benchmarks.get(name) or {}
+    if info.get("type"):
+        return str(info["type"])
+    method = name.split(".")[-1]
+    return next((kind for prefix, kind in _TYPE_PREFIXES if method.startswith(prefix)), "")
 
-    for page in sorted(html_dir.glob("*.html")):
-        text = page.read_text(encoding="utf-8")
-        new = _TAG.sub(swap, text)
-        if page.name == "index.html" and "nav-li-kbench" not in new:
-            anchor = re.search(r"<li id=\"nav-li-regressions\">.*?</li>", new, flags=re.S)
-            if anchor:
-                new = new[: anchor.end()] + "\n\t" + KBENCH_NAV + new[anchor.end():]
-            else:
-                new = new.replace("<body>", '<body><p><a href="kbench/index.html">Kernel views</a></p>', 1)
-        if new != text:
-            page.write_text(new, encoding="utf-8")
-    if used:
-        target.mkdir(exist_ok=True)
-        for name in used:
-            shutil.copy2(VENDOR_DIR / name, target / name)
-        if VENDOR_NOTICE.is_file():
-            shutil.copy2(VENDOR_NOTICE, target / "README.md")
-    return rewritten, missing
+
+def _values(stored: Sequence[Sequence[Any]], values: Any, names: Sequence[str]) -> List[Measurement]:
+    """The finite values of one benchmark entry, each with its parameters by name (param1... when the names
+    in benchmarks.json do not match what the file stores)."""
+    if not stored:
+        return [Measurement({}, float(values))] if finite(values) else []
+    if len(names) != len(stored):
+        names = [f"param{i + 1}" for i in range(len(stored))]
+    if not isinstance(values, list):
+        return []
+    return [Measurement({n: parse_param(v) for n, v in zip(names, combo)}, float(value))
+            for value, combo in zip(values, itertools.product(*stored)) if finite(value)]
+
+
+def read_result(path: Path, benchmarks: Mapping[str, Dict[str, Any]]) -> ResultFile:
+    """One asv result file through ``asv.results.Results.load``. Raises :class:`UnreadableFile` for a file asv
+    cannot read or one without a commit, and RuntimeError naming what is missing when asv is not installed or
+    lacks what is used here."""
+    try:
+        from asv import results as asv_results
+        from asv import util as asv_util
+    except ImportError as exc:
+        raise RuntimeError(f"kbench site reads results with asv (asv.results.Results), which cannot be imported "
+                           f"here: {exc}") from exc
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = asv_results.Results.load(str(path), machine_name=None)
+    except (asv_util.UserError, OSError, ValueError, KeyError, TypeError) as exc:
+        raise UnreadableFile(f"not a readable asv result file ({type(exc).__name__}: {exc})") from exc
+    if not res.commit_hash:
+        raise UnreadableFile("an asv result file without a commit")
+    try:  # asv keeps these without public accessors; reading them here is the one place that depends on it
+        raw, stored, started = res._results, res._benchmark_params, res._started_at or {}
+    except AttributeError as exc:
+        raise RuntimeError(f"the installed asv's Results lacks {exc.name or exc}; kbench site needs the result "
+                           "fields of asv 0.6") from exc
+    values = {}
+    for name in raw:
+        names = list((benchmarks.get(name) or {}).get("param_names") or [])
+        found = _values(stored.get(name) or [], raw.get(name), names)
+        if found:
+            values[name] = found
+    times = [v for v in started.values() if isinstance(v, (int, float))]
+    return ResultFile(path=path, commit=res.commit_hash, date=int(res.date or 0), started=int(max(times)) if times
+                      else 0, env_name=res.env_name, params=dict(res.params or {}), names=list(raw), values=values)

@@ -1,0 +1,153 @@
+"""Data of the Numba-release page and the release-check report pages.
+
+Verdicts (regression, improvement) come only from release-check reports, which follow the one rule of
+kbench.compare. The ratios computed here from one result file per side carry no test: they are "not tested".
+"""
+from __future__ import annotations
+
+import collections
+import dataclasses
+import math
+from typing import Any, Dict, List, Optional, Tuple
+
+from ... import compare as C
+from .records import Env, Machine, version_key
+from .scaling import sort_key
+
+REGRESSION_FACTOR = C.DEFAULT_FACTOR  # the factor of the one rule; on this site's own ratios only a guide line
+NOT_TESTED_TEXT = C.ONE_RUN_DETAIL
+_VERDICT_STATUSES = (C.REGRESSION, C.IMPROVEMENT, C.INCREASE, C.DECREASE, C.UNCHANGED, "not significant")
+
+
+@dataclasses.dataclass
+class ReleaseRow:
+    machine: str
+    series: str
+    benchmark: str
+    params: Dict[str, Any]
+    commit: str
+    values: Dict[str, float]  # numba version -> seconds
+    ratios: Dict[str, float]  # numba version -> its time / the previous measured version's time
+    verdict: str = C.NOT_TESTED  # always: one result file per side, no rounds to test
+
+    @property
+    def worst(self) -> float:
+        """The ratio furthest from 1 (either way), for sorting; 1.0 when there is none."""
+        return max(self.ratios.values(), key=lambda r: abs(math.log(r)) if r > 0 else 0.0, default=1.0)
+
+    @property
+    def beyond_factor(self) -> bool:
+        """Some ratio outside [1/factor, factor]: worth a release check, not a verdict."""
+        return any(r > REGRESSION_FACTOR or r < 1 / REGRESSION_FACTOR for r in self.ratios.values())
+
+
+@dataclasses.dataclass
+class Series:
+    """Environments of one machine that differ only in their Numba release, compared benchmark by benchmark."""
+    name: str
+    versions: List[str]  # oldest first
+    rows: List[ReleaseRow]  # largest deviation first
+
+
+def _series_envs(machine: Machine) -> Dict[str, Dict[str, Env]]:
+    """Per series, one environment per Numba release (the one with the newest results when two share one)."""
+    series: Dict[str, Dict[str, Env]] = collections.OrderedDict()
+    for env in machine.sorted_envs():
+        if env.numba is None:
+            continue
+        grp = series.setdefault(env.series, {})
+        if env.numba not in grp or env.files[-1].date > grp[env.numba].files[-1].date:
+            grp[env.numba] = env
+    return series
+
+
+def _rows(machine: Machine, skey: str, by_version: Dict[str, Env], versions: List[str],
+          time_names: List[str]) -> List[ReleaseRow]:
+    # (benchmark, params) -> commit -> (date, {version: value})
+    table: Dict[Tuple[str, tuple], Dict[str, Tuple[int, Dict[str, float]]]] = {}
+    for version in versions:
+        for rf in by_version[version].files:
+            for name in time_names:
+                for m in rf.values.get(name, ()):
+                    slot = table.setdefault((name, tuple(m.params.items())), {}).setdefault(rf.commit, (rf.date, {}))
+                    slot[1][version] = m.value
+    rows = []
+    for (name, params), commits in table.items():
+        usable = [(date, commit, vals) for commit, (date, vals) in commits.items() if len(vals) >= 2]
+        if not usable:
+            continue
+        date, commit, vals = max(usable, key=lambda t: t[0])
+        ratios, previous = {}, None
+        for version in versions:
+            if version not in vals:
+                continue
+            if previous is not None and vals[previous] > 0:
+                ratios[version] = vals[version] / vals[previous]
+            previous = version
+        rows.append(ReleaseRow(machine.name, skey, name, dict(params), commit, vals, ratios))
+    rows.sort(key=lambda r: (-abs(math.log(r.worst)) if r.worst > 0 else 0.0, r.benchmark,
+                             [sort_key(v) for v in r.params.values()]))
+    return rows
+
+
+def release_series(model, machine: Machine) -> List[Series]:
+    """Per environment series with two or more Numba releases: one row per benchmark and parameter set.
+
+    For each benchmark and parameter set the commit is the newest one measured under at least two Numba
+    releases of the series; each release's time is divided by the time of the previous release measured there.
+    Every row is "not tested" (one run per side); rows come largest deviation first.
+    """
+    time_names = [n for n in model.names if model.type_of(n) == "time"]
+    out = []
+    for skey, by_version in _series_envs(machine).items():
+        if len(by_version) >= 2:
+            versions = sorted(by_version, key=version_key)
+            out.append(Series(skey, versions, _rows(machine, skey, by_version, versions, time_names)))
+    return out
+
+
+def report_rule(report: Dict[str, Any]) -> bool:
+    """True when the report's verdicts come from the current rule (rounds recovered from a fixed K, the round
+    test of kbench.compare); reports written before it pooled the samples and are shown without verdicts."""
+    s = report.get("settings") or {}
+    return bool(s.get("samples_per_round")) and s.get("test") == C.TEST
+
+
+def report_state(report: Dict[str, Any]) -> Tuple[str, str]:
+    """(state, extra) of a whole report: state is "broke", "old-rule", "regression", "clean" or "other"; extra
+    counts its undecided and untested rows ("" when none)."""
+    status = report.get("exit_status")
+    if status == 2:
+        return "broke", ""
+    if not report_rule(report):
+        return "old-rule", ""
+    summary = report.get("summary") or {}
+    extra = ", ".join(f"{summary[k]} {k}" for k in (C.UNDECIDED, C.NOT_TESTED) if summary.get(k))
+    return {1: "regression", 0: "clean"}.get(status, "other"), extra
+
+
+def row_status(report: Dict[str, Any], row: Dict[str, Any]) -> Tuple[str, str]:
+    """(status text, row class) of one report row; verdicts of old-rule reports are not shown as verdicts."""
+    status = str(row.get("status"))
+    if status in _VERDICT_STATUSES and not report_rule(report):
+        return f"not tested (old rule said {status})", ""
+    return status, {C.REGRESSION: "regression", C.IMPROVEMENT: "improvement"}.get(status, "")
+
+
+def verdict_rows(report: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The regressions and improvements of a current-rule report ([] for an old-rule one)."""
+    if not report_rule(report):
+        return []
+    return [r for r in report.get("rows") or [] if r.get("status") in (C.REGRESSION, C.IMPROVEMENT)]
+
+
+@dataclasses.dataclass
+class ReleasesData:
+    reports: List[Dict[str, Any]]
+    machines: List[Tuple[Machine, List[Series]]]  # machines with at least one series
+
+
+def build(model) -> ReleasesData:
+    machines = [(m, release_series(model, m)) for m in model.machines.values()]
+    return ReleasesData(model.reports, [(m, s) for m, s in machines if s])
+
