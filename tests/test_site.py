@@ -587,3 +587,67 @@ def test_site_from_a_real_asv_run(tmp_path):
         assert f">{target}<" in page
     roof = (landing.parent / "roofline.html").read_text()
     assert "no ceilings measured" in roof.lower() and "fastmath" in roof
+
+
+def _model_with(tmp_path, benchmarks):
+    """A model of one machine and one result file holding ``{name: (unit, [(params, value)])}``."""
+    from kbench.site._asv import Measurement, ResultFile
+
+    rf = ResultFile(path=tmp_path / "r.json", commit="c" * 40, date=1, started=1, env_name="e", params={},
+                    names=list(benchmarks),
+                    values={n: [Measurement(p, v) for p, v in vals] for n, (_, vals) in benchmarks.items()})
+    machine = model.Machine(name="m", info={}, envs={"e": model.Env(machine="m", name="e", files=[rf])}, records={},
+                            path=tmp_path)
+    infos = {n: {"unit": unit, "type": "track"} for n, (unit, _) in benchmarks.items()}
+    return model.Model(results_dir=tmp_path, machines={"m": machine}, benchmarks=infos, reports=[]), machine
+
+
+def test_ceilings_are_classified_by_declared_unit_and_parameters(tmp_path):
+    """The suite's own ceilings: kind and scale from the unit, dtype from the parameter, the GPU probes as GPU;
+    a name that sounds like a ceiling but declares no rate unit is none."""
+    m, machine = _model_with(tmp_path, {
+        "roofline.DeviceBandwidth.track_copy": ("GB/s", [({}, 3000.0)]),
+        "roofline.DevicePeakFlops.track_cublas": ("GFLOP/s", [({"dtype": "float32"}, 50000.0)]),
+        "roofline.PeakFlops.track_fma": ("GFLOP/s", [({"dtype": "float64"}, 100.0)]),
+        "roofline.MemoryBandwidth.track_copy": ("GiB/s", [({}, 10.0)]),
+        "roofline.Probe.track_gpu_flops_bandwidth": ("widgets", [({}, 5.0)]),
+        "roofline.Probe.track_triad": ("GB/s", [({"device": "gpu"}, 0.0)]),  # no positive value: no ceiling
+    })
+    got = {(c.name, c.device, c.kind, c.dtype): c.value for c in roofline.machine_ceilings(m, machine)}
+    assert got == {("copy", "gpu", "memory", None): 3000.0, ("cublas", "gpu", "compute", "float32"): 50000.0,
+                   ("fma", "cpu", "compute", "float64"): 100.0,
+                   ("copy", "cpu", "memory", None): pytest.approx(10 * 2 ** 30 / 1e9)}
+
+
+def test_families_come_from_the_kernels_package():
+    fams = model.families()
+    assert list(fams)[:2] == ["matmul", "sumsq"]
+    mm, ss = fams["matmul"], fams["sumsq"]
+    assert (mm.shape, mm.rate, mm.default_layout) == ("matrix", "gflops", "CC")
+    assert (ss.shape, ss.rate, ss.default_layout) == ("vector", "gbps", "contiguous")
+    assert ss.device("jit") == "cpu" and ss.device("cuda") == "gpu"
+    assert ss.order(["zzz", "jit", "numpy_sum"])[-1] == "zzz"  # unknown targets after the registry's
+    assert model.family_of("sumsq.SumSquares.time_kernel") == "sumsq" and model.family_of("roofline.X.y") is None
+
+
+def test_every_page_module_is_built_and_in_the_navigation(built):
+    kb = built["html"] / "kbench"
+    nav = [href for _, href in _parse(kb / "index.html").links if not href.startswith("..")]
+    for module in pages.PAGES:
+        assert (kb / module.FILE).is_file(), module.__name__
+        assert module.FILE in nav, module.__name__
+
+
+def test_templates_ship_as_package_data():
+    """Every template the pages read is named by pyproject's package-data, so a wheel carries it."""
+    import fnmatch
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["kbench"]
+    package = root / "src" / "kbench"
+    templates = sorted((package / "site" / "templates").iterdir())
+    assert templates
+    for path in templates:
+        rel = path.relative_to(package).as_posix()
+        assert any(fnmatch.fnmatch(rel, g) for g in globs), rel

@@ -2,8 +2,8 @@
 built from them (no HTML here).
 
 ``load(results_dir)`` gives a :class:`Model`; each page's data is a property computed once on first use:
-``model.overview``, ``model.scaling``, ``model.layout``, ``model.releases``, ``model.roofline``, ``model.environment``. The
-modules under :mod:`kbench.site.pages` turn those into HTML.
+``model.overview``, ``model.scaling``, ``model.layout``, ``model.releases``, ``model.roofline`` and
+``model.environment``. The modules under :mod:`kbench.site.pages` turn those into HTML.
 """
 from __future__ import annotations
 

@@ -58,8 +58,8 @@ def _vector_figs(e: VectorEnv) -> List[str]:
                               xticks=c.sizes)
         for line in c.lines:
             col, marker, dashed = target_style(line.device, line.index)
-            chart.add(S.Series(line.target, line.points, col, marker, dashed,
-                               tooltip=lambda x, y, t=line.target: f"{t} at n={S.fmt_count(x)}: strided takes {y:.2f}\u00d7"))
+            chart.add(S.Series(line.target, line.points, col, marker, dashed, tooltip=lambda x, y, t=line.target:
+                               f"{t} at n={S.fmt_count(x)}: strided takes {y:.2f}\u00d7"))
         chart.add_line([(c.sizes[0] / 10, 1.0), (c.sizes[-1] * 10, 1.0)], "#888", "no penalty", dash="4 3")
         if not chart.empty:
             figs.append(H.figure(chart.render()))

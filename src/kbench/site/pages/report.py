@@ -58,9 +58,10 @@ def _rows(report: Dict[str, Any], b, c) -> str:
     cells, classes = [], []
     for r in interesting or rows:
         status, cls = row_status(report, r)
+        unit = r.get("unit")
         cells.append([f"<code>{H.esc(r.get('benchmark'))}</code>", params_cell(r), H.esc(status),
-                      ratio_cell(r.get("ratio")), H.esc(_test_cell(report, r)),
-                      H.esc(_side(r.get("baseline"), r.get("unit"))), H.esc(_side(r.get("candidate"), r.get("unit")))])
+                      ratio_cell(r.get("ratio")), H.esc(_test_cell(report, r)), H.esc(_side(r.get("baseline"), unit)),
+                      H.esc(_side(r.get("candidate"), unit))])
         classes.append(cls)
     if not cells:
         return ""
@@ -80,10 +81,10 @@ def build_report(report: Dict[str, Any], stem: str, links: Dict[str, str]) -> st
             f"<code>{H.esc(str(report.get('commit') or '')[:12])}</code> \u00b7 created {H.esc(report.get('created'))}"
             f"</p><p>Files: {files} \u00b7 " + '<a href="../releases.html">back to the release view</a></p>']
     if report_rule(report):
-        body.append(prose("report", "rule", rounds=H.esc(settings.get("rounds")),
-                          samples=H.esc(settings.get("samples_per_round")), adjust=H.esc(settings.get("adjust", "holm")),
-                          alpha=H.esc(settings.get("alpha")), factor=H.esc(settings.get("factor")),
-                          min_rounds=H.esc(settings.get("min_rounds"))))
+        get = settings.get
+        body.append(prose("report", "rule", rounds=H.esc(get("rounds")), samples=H.esc(get("samples_per_round")),
+                          adjust=H.esc(get("adjust", "holm")), alpha=H.esc(get("alpha")), factor=H.esc(get("factor")),
+                          min_rounds=H.esc(get("min_rounds"))))
     else:
         body.append(prose("report", "old-rule"))
     if summary:

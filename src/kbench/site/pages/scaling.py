@@ -33,10 +33,11 @@ def charts(title: str, size_label: str, rate: str, groups: List[ChartGroup]) -> 
                                    yfmt=S.fmt_number, xticks=g.sizes)
         for line in g.lines:
             col, marker, dashed = target_style(line.device, line.index)
-            time_chart.add(S.Series(line.target, line.times, col, marker, dashed,
-                                    tooltip=lambda x, y, t=line.target: f"{t} at n={S.fmt_count(x)}: {S.fmt_seconds(y)}"))
-            rate_chart.add(S.Series(line.target, line.rates, col, marker, dashed,
-                                    tooltip=lambda x, y, t=line.target: f"{t} at n={S.fmt_count(x)}: {y:.3g} {unit}"))
+            t = line.target
+            time_chart.add(S.Series(t, line.times, col, marker, dashed,
+                                    tooltip=lambda x, y, t=t: f"{t} at n={S.fmt_count(x)}: {S.fmt_seconds(y)}"))
+            rate_chart.add(S.Series(t, line.rates, col, marker, dashed,
+                                    tooltip=lambda x, y, t=t: f"{t} at n={S.fmt_count(x)}: {y:.3g} {unit}"))
         if time_chart.empty:
             continue
         figures.append(H.figure(time_chart.render()))
