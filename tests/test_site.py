@@ -651,3 +651,19 @@ def test_templates_ship_as_package_data():
     for path in templates:
         rel = path.relative_to(package).as_posix()
         assert any(fnmatch.fnmatch(rel, g) for g in globs), rel
+
+
+def test_reading_results_without_a_usable_asv_names_what_is_missing(built, monkeypatch):
+    from asv import results as asv_results
+
+    from kbench.site import _asv
+
+    path = next(p for p in (built["results"] / CPU).glob("*.json") if _asv.is_result_file(p))
+    assert _asv.read_result(path, {}).values  # the real asv reads it
+    monkeypatch.setattr(asv_results.Results, "load", staticmethod(lambda *a, **k: type("R", (), {
+        "commit_hash": "c" * 40, "date": 1, "env_name": "e", "params": {}})()))
+    with pytest.raises(_asv.AsvUnusable, match="_results"):
+        _asv.read_result(path, {})
+    monkeypatch.setitem(sys.modules, "asv", None)  # as if asv were not installed
+    with pytest.raises(_asv.AsvUnusable, match="asv.results"):
+        _asv.read_result(path, {})

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Union
 
-from . import _prose, _publish, model, pages
+from . import _asv, _prose, _publish, model, pages
 from .pages import report
 
 KBENCH_SUBDIR = "kbench"
@@ -110,7 +110,8 @@ def build(html_dir: Optional[PathLike] = None, results_dir: PathLike = "results"
     Returns the path of the kernel views' landing page. Raises :class:`SiteError` (after writing the kernel
     views) when asv publish fails, FileNotFoundError when the config is missing, and
     :class:`OutputFolderError` (before anything is written) for an html folder that is, holds or lies inside
-    the results folder, or is or holds the folder of the config (the repository).
+    the results folder, or is or holds the folder of the config (the repository); ``_asv.AsvUnusable`` when
+    the installed asv cannot read result files.
     """
     config_path = Path(config).resolve()
     if not config_path.is_file():
@@ -168,10 +169,7 @@ def main(args: argparse.Namespace) -> int:
         results_dir = _publish.resolve(config.resolve(), _publish.load_config(config), "results_dir", "results")
     try:
         landing = build(args.html_dir, results_dir, config)
-    except (FileNotFoundError, OutputFolderError) as exc:
-        print(f"kbench site: {exc}", file=sys.stderr)
-        return 2
-    except SiteError as exc:
+    except (FileNotFoundError, OutputFolderError, SiteError, _asv.AsvUnusable) as exc:
         print(f"kbench site: {exc}", file=sys.stderr)
         return 2
     root = landing.parent.parent

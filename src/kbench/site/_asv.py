@@ -26,6 +26,10 @@ class UnreadableFile(ValueError):
     """A file of the results folder that cannot be used; the message says why."""
 
 
+class AsvUnusable(RuntimeError):
+    """asv cannot be imported here, or lacks what the site reads; the message names what is missing."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Measurement:
     """One finite value of a benchmark, with its parameters by name (Python values, not asv's reprs)."""
@@ -129,13 +133,13 @@ def _values(stored: Sequence[Sequence[Any]], values: Any, names: Sequence[str]) 
 
 def read_result(path: Path, benchmarks: Mapping[str, Dict[str, Any]]) -> ResultFile:
     """One asv result file through ``asv.results.Results.load``. Raises :class:`UnreadableFile` for a file asv
-    cannot read or one without a commit, and RuntimeError naming what is missing when asv is not installed or
-    lacks what is used here."""
+    cannot read or one without a commit, and :class:`AsvUnusable` naming what is missing when asv is not
+    installed or lacks what is used here."""
     try:
         from asv import results as asv_results
         from asv import util as asv_util
     except ImportError as exc:
-        raise RuntimeError(f"kbench site reads results with asv (asv.results.Results), which cannot be imported "
+        raise AsvUnusable(f"kbench site reads results with asv (asv.results.Results), which cannot be imported "
                            f"here: {exc}") from exc
     try:
         with warnings.catch_warnings():
@@ -148,7 +152,7 @@ def read_result(path: Path, benchmarks: Mapping[str, Dict[str, Any]]) -> ResultF
     try:  # asv keeps these without public accessors; reading them here is the one place that depends on it
         raw, stored, started = res._results, res._benchmark_params, res._started_at or {}
     except AttributeError as exc:
-        raise RuntimeError(f"the installed asv's Results lacks {exc.name or exc}; kbench site needs the result "
+        raise AsvUnusable(f"the installed asv's Results lacks {exc.name or exc}; kbench site needs the result "
                            "fields of asv 0.6") from exc
     values = {}
     for name in raw:
