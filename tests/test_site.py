@@ -662,8 +662,26 @@ def test_reading_results_without_a_usable_asv_names_what_is_missing(built, monke
     assert _asv.read_result(path, {}).values  # the real asv reads it
     monkeypatch.setattr(asv_results.Results, "load", staticmethod(lambda *a, **k: type("R", (), {
         "commit_hash": "c" * 40, "date": 1, "env_name": "e", "params": {}})()))
-    with pytest.raises(_asv.AsvUnusable, match="_results"):
+    with pytest.raises(_asv.AsvUnusable, match="get_all_result_keys"):
         _asv.read_result(path, {})
     monkeypatch.setitem(sys.modules, "asv", None)  # as if asv were not installed
     with pytest.raises(_asv.AsvUnusable, match="asv.results"):
         _asv.read_result(path, {})
+
+
+def test_unparameterised_results_are_read(tmp_path):
+    """asv stores a benchmark without parameters as a list of one value: the STREAM ceilings are such."""
+    from asv import results as asv_results
+    from asv import runner
+
+    from kbench.site import _asv
+
+    res = asv_results.Results({"machine": "m"}, {}, "c" * 40, 1000, "3.11", "existing-py3.11", {})
+    res.add_result({"name": "roofline.MemoryBandwidth.track_copy", "params": [], "version": "1"},
+                   runner.BenchmarkResult(result=[36.5], samples=[None], number=[None], errcode=0, stderr="",
+                                          profile=None),
+                   started_at=datetime.datetime(2026, 11, 21, tzinfo=datetime.timezone.utc), duration=1.0)
+    res.save(str(tmp_path))
+    path = next(p for p in tmp_path.rglob("*.json") if _asv.is_result_file(p))
+    rf = _asv.read_result(path, {})
+    assert rf.values == {"roofline.MemoryBandwidth.track_copy": [_asv.Measurement({}, 36.5)]}

@@ -118,15 +118,11 @@ def benchmark_type(name: str, benchmarks: Mapping[str, Dict[str, Any]]) -> str:
     return next((kind for prefix, kind in _TYPE_PREFIXES if method.startswith(prefix)), "")
 
 
-def _values(stored: Sequence[Sequence[Any]], values: Any, names: Sequence[str]) -> List[Measurement]:
-    """The finite values of one benchmark entry, each with its parameters by name (param1... when the names
-    in benchmarks.json do not match what the file stores)."""
-    if not stored:
-        return [Measurement({}, float(values))] if finite(values) else []
+def _values(stored: Sequence[Sequence[Any]], values: Sequence[Any], names: Sequence[str]) -> List[Measurement]:
+    """The finite values of one benchmark entry (one per combination of ``stored``, asv's order), each with its
+    parameters by name (param1... when the names in benchmarks.json do not match what the file stores)."""
     if len(names) != len(stored):
         names = [f"param{i + 1}" for i in range(len(stored))]
-    if not isinstance(values, list):
-        return []
     return [Measurement({n: parse_param(v) for n, v in zip(names, combo)}, float(value))
             for value, combo in zip(values, itertools.product(*stored)) if finite(value)]
 
@@ -140,7 +136,7 @@ def read_result(path: Path, benchmarks: Mapping[str, Dict[str, Any]]) -> ResultF
         from asv import util as asv_util
     except ImportError as exc:
         raise AsvUnusable(f"kbench site reads results with asv (asv.results.Results), which cannot be imported "
-                           f"here: {exc}") from exc
+                          f"here: {exc}") from exc
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -149,17 +145,19 @@ def read_result(path: Path, benchmarks: Mapping[str, Dict[str, Any]]) -> ResultF
         raise UnreadableFile(f"not a readable asv result file ({type(exc).__name__}: {exc})") from exc
     if not res.commit_hash:
         raise UnreadableFile("an asv result file without a commit")
-    try:  # asv keeps these without public accessors; reading them here is the one place that depends on it
-        raw, stored, started = res._results, res._benchmark_params, res._started_at or {}
-    except AttributeError as exc:
-        raise AsvUnusable(f"the installed asv's Results lacks {exc.name or exc}; kbench site needs the result "
-                           "fields of asv 0.6") from exc
     values = {}
-    for name in raw:
-        names = list((benchmarks.get(name) or {}).get("param_names") or [])
-        found = _values(stored.get(name) or [], raw.get(name), names)
-        if found:
-            values[name] = found
+    try:  # asv's public Results API (0.6)
+        keys = list(res.get_all_result_keys())
+        for name in keys:
+            stored = res.get_result_params(name) or []
+            found = _values(stored, res.get_result_value(name, stored),
+                            list((benchmarks.get(name) or {}).get("param_names") or []))
+            if found:
+                values[name] = found
+        started = res.started_at or {}
+    except AttributeError as exc:
+        raise AsvUnusable(f"the installed asv's Results lacks {exc.name or exc}; kbench site reads results "
+                          "through the API of asv 0.6") from exc
     times = [v for v in started.values() if isinstance(v, (int, float))]
     return ResultFile(path=path, commit=res.commit_hash, date=int(res.date or 0), started=int(max(times)) if times
-                      else 0, env_name=res.env_name, params=dict(res.params or {}), names=list(raw), values=values)
+                      else 0, env_name=res.env_name, params=dict(res.params or {}), names=keys, values=values)
