@@ -2,13 +2,16 @@
 
 1. ``asv publish`` writes asv's own pages (history graphs per benchmark and parameter across commits and
    environments, the regressions list and its Atom feed) into ``<html>/``; their scripts are then pointed at
-   local copies so they work offline, and their navigation bar gets a link to the kernel views.
+   local copies when those are at hand (``_publish.vendor_dir``; nothing is downloaded) so they work offline,
+   and their navigation bar gets a link to the kernel views.
 2. The kernel views go to ``<html>/kbench/``, built from the results JSON with inline SVG charts:
    ``index.html`` (overview), ``scaling.html`` and ``scaling-<family>.html``, ``layout.html``,
    ``releases.html`` (plus ``release-checks/`` with the release-check reports), ``roofline.html`` and
    ``environment.html``. Every link is relative, so the folder works from anywhere, served or copied.
 
-The results folder is only read. See docs/site.md for what each view shows.
+The results folder is only read, once, into :mod:`.model` (asv's files through :mod:`._asv` alone); each
+page is a module of :mod:`.pages` and its prose a template in ``templates/``. See docs/site.md for what each
+view shows and where each thing lives.
 """
 from __future__ import annotations
 

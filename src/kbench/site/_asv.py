@@ -2,7 +2,8 @@
 ``machine.json`` and its result files (read with ``asv.results.Results``).
 
 Everything the site knows about a result file passes through :func:`read_result`, which turns it into a plain
-:class:`ResultFile`; no other module of the site imports asv to read results. Nothing here writes.
+:class:`ResultFile`; no other module of the site imports asv to read results. :func:`read_json` is also the
+reader of kbench's own files there (environment records, release-check reports). Nothing here writes.
 """
 from __future__ import annotations
 
