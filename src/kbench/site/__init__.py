@@ -133,6 +133,7 @@ def build(html_dir: Optional[PathLike] = None, results_dir: PathLike = "results"
         if missing:
             vendor_status = ("Some of asv's scripts still load from the internet, so its graphs need a network: "
                              + ", ".join(missing))
+            print(f"kbench site: {vendor_status}", file=sys.stderr)
     else:
         tail = [line for line in log.splitlines() if line.strip()][-6:]
         asv_status = "asv publish failed: " + " / ".join(tail) if tail else "asv publish failed"
