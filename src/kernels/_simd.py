@@ -26,12 +26,17 @@ fixed per process, when the first kernel using these types is compiled.
 """
 from __future__ import annotations
 
+import inspect
+
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic, models, register_model
 
 from . import _host
+
+# IRBuilder.load names the loaded type explicitly only since llvmlite 0.44 (opaque pointers)
+_LOAD_TAKES_TYPE = "typ" in inspect.signature(ir.IRBuilder.load).parameters
 
 
 def vector_bytes() -> int:
@@ -101,8 +106,11 @@ def vload(typingctx, arr, index):
         return None
 
     def codegen(context, builder, sig, args):
-        return builder.load(_vector_pointer(context, builder, sig, args, vt), align=arr.dtype.bitwidth // 8,
-                            typ=context.get_value_type(vt))
+        ptr = _vector_pointer(context, builder, sig, args, vt)
+        align = arr.dtype.bitwidth // 8
+        if _LOAD_TAKES_TYPE:  # opaque pointers (llvmlite 0.44+, Numba 0.61+) carry no element type
+            return builder.load(ptr, align=align, typ=context.get_value_type(vt))
+        return builder.load(ptr, align=align)  # older llvmlite: the typed pointer says what is loaded
 
     return vt(arr, index), codegen
 
