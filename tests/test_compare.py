@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kbench import bisect as kbisect
-from kbench import compare
+from kbench import compare, stats
 
 DATA = Path(__file__).resolve().parent / "data"
 SYN = DATA / "synthetic"
@@ -76,7 +76,7 @@ def test_bimodal_samples_split_by_one_are_no_alarm(rows, synthetic):
     beyond the factor), the round medians do not move."""
     base, cand = synthetic
     key = ("cases.Cases.time_bimodal", ())
-    old_ratio, old_p = compare.pooled_u_test(base.measurements[key], cand.measurements[key])
+    old_ratio, old_p = stats.pooled_u_test(base.measurements[key].samples, cand.measurements[key].samples)
     assert old_ratio > compare.DEFAULT_FACTOR
     r = row(rows, "cases.Cases.time_bimodal")
     assert r.test == compare.TEST and 1 / compare.DEFAULT_FACTOR <= r.ratio <= compare.DEFAULT_FACTOR
@@ -289,17 +289,17 @@ def test_selection_matches_asv():
 # --- statistics -----------------------------------------------------------------------------------------------
 def test_split_rounds():
     samples = [1.0, 2.0, 3.0, 10.0, 20.0, 30.0]
-    assert compare.split_rounds(samples, 3) == [[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]]
-    assert compare.split_rounds(samples, 4) is None  # not a whole number of rounds
-    assert compare.split_rounds(samples, None) is None and compare.split_rounds(None, 3) is None
-    assert compare.split_rounds([1.0, None, 3.0, 4.0, 5.0, 6.0], 3) == [[4.0, 5.0, 6.0]]  # a broken round is lost
-    assert compare.round_medians(compare.Measurement(2.0, samples=samples), 3) == [2.0, 20.0]
+    assert stats.split_rounds(samples, 3) == [[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]]
+    assert stats.split_rounds(samples, 4) is None  # not a whole number of rounds
+    assert stats.split_rounds(samples, None) is None and stats.split_rounds(None, 3) is None
+    assert stats.split_rounds([1.0, None, 3.0, 4.0, 5.0, 6.0], 3) == [[4.0, 5.0, 6.0]]  # a broken round is lost
+    assert stats.round_medians(compare.Measurement(2.0, samples=samples).samples, 3) == [2.0, 20.0]
 
 
 def test_welch_on_log_round_medians_by_hand():
-    stats = pytest.importorskip("scipy.stats")
+    sps = pytest.importorskip("scipy.stats")
     b, c = [1.0, 1.1, 0.95, 1.05], [1.3, 1.2, 1.45, 1.25, 1.35]
-    ratio, p = compare.welch_log_test(b, c)
+    ratio, p = stats.welch_log_test(b, c)
     lb, lc = [math.log(x) for x in b], [math.log(x) for x in c]
     mb, mc = sum(lb) / len(lb), sum(lc) / len(lc)
     vb = sum((x - mb) ** 2 for x in lb) / (len(lb) - 1) / len(lb)
@@ -307,26 +307,26 @@ def test_welch_on_log_round_medians_by_hand():
     t = (mc - mb) / math.sqrt(vb + vc)
     df = (vb + vc) ** 2 / (vb ** 2 / (len(lb) - 1) + vc ** 2 / (len(lc) - 1))
     assert ratio == pytest.approx(math.exp(mc - mb))
-    assert p == pytest.approx(2 * stats.t.sf(abs(t), df))
-    assert math.isnan(compare.welch_log_test([1.0], c)[1])  # one round: no test
-    assert math.isnan(compare.welch_log_test([1.0, 1.0], [2.0, 2.0])[1])  # no spread: undefined
+    assert p == pytest.approx(2 * sps.t.sf(abs(t), df))
+    assert math.isnan(stats.welch_log_test([1.0], c)[1])  # one round: no test
+    assert math.isnan(stats.welch_log_test([1.0, 1.0], [2.0, 2.0])[1])  # no spread: undefined
 
 
 def test_pvalue_adjustment():
     ps = [0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205]
-    bh = compare.adjust_pvalues(ps, "bh")
+    bh = stats.adjust_pvalues(ps, "bh")
     m = len(ps)
     by_hand = [min(min(ps[j] * m / (j + 1) for j in range(i, m)), 1.0) for i in range(m)]  # ps are sorted
     assert bh == pytest.approx(by_hand)
-    holm = compare.adjust_pvalues(ps, "holm")
+    holm = stats.adjust_pvalues(ps, "holm")
     steps = [min(1.0, (m - i) * ps[i]) for i in range(m)]  # ps are sorted: (m - rank) p, then running maximum
     assert holm == pytest.approx([max(steps[: i + 1]) for i in range(m)])
     assert all(h >= q for h, q in zip(holm, bh))
     shuffled = [ps[i] for i in (3, 0, 7, 1, 6, 2, 5, 4)]
-    assert compare.adjust_pvalues(shuffled, "holm") == pytest.approx([holm[i] for i in (3, 0, 7, 1, 6, 2, 5, 4)])
-    assert compare.adjust_pvalues(ps, "none") == ps
+    assert stats.adjust_pvalues(shuffled, "holm") == pytest.approx([holm[i] for i in (3, 0, 7, 1, 6, 2, 5, 4)])
+    assert stats.adjust_pvalues(ps, "none") == ps
     with pytest.raises(ValueError):
-        compare.adjust_pvalues(ps, "bonferroni-ish")
+        stats.adjust_pvalues(ps, "bonferroni-ish")
 
 
 def test_the_family_of_tests_matters():

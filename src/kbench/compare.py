@@ -7,7 +7,8 @@ runs asv. ``kbench release-check``, ``kbench bisect``, the pull-request gate (``
 **The unit of evidence is a round** (one benchmark process), not a sample: the samples of one process share
 its state (thread placement, clocks, allocation), so they are not independent. The runs pass a fixed sample
 count per round (``-a repeat=K``), which makes the rounds recoverable from asv's concatenated sample list
-(:func:`split_rounds`); each round is reduced to its median.
+(:func:`kbench.stats.split_rounds`); each round is reduced to its median. The numbers and the verdict come
+from :mod:`kbench.stats`; this module arranges them into rows.
 
 A timing row (asv type "time") is
 
@@ -44,28 +45,12 @@ import os
 import statistics
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-DEFAULT_FACTOR = 1.10
-DEFAULT_ALPHA = 0.01  # family-wise error rate over the tested rows of one comparison (Holm)
-DEFAULT_ADJUST = "holm"  # how the p-values of one comparison are adjusted: "holm", "bh" or "none"
-MIN_ROUNDS = 6  # rounds per side below which a row is not tested (docs/release-check.md says why 6)
-TEST = "welch-t-log-round-medians"
+from .stats import (DECREASE, DEFAULT_ADJUST, DEFAULT_ALPHA, DEFAULT_FACTOR, FAILED, GATING_TYPES,  # noqa: F401
+                    IMPROVEMENT, INCREASE, MIN_ROUNDS, MISSING, NOT_SIGNIFICANT, NOT_TESTED, RATIO, REGRESSION,
+                    SKIPPED, SKIPPED_ONE_SIDE, TEST, UNCHANGED, UNDECIDED, adjust_pvalues, median_ratio,
+                    ratio_of, round_medians, clean, verdict, welch_log_test)
+
 ONE_RUN_DETAIL = "one run per side: not tested"
-
-# Row statuses
-REGRESSION = "regression"
-IMPROVEMENT = "improvement"
-INCREASE = "increase"  # non-gating benchmark (track/peakmem/mem) went up significantly, beyond the factor
-DECREASE = "decrease"
-UNCHANGED = "unchanged"  # tested, ratio within [1/factor, factor]
-UNDECIDED = "undecided"  # tested, beyond the factor, but the rounds do not show it is real (q >= alpha)
-NOT_SIGNIFICANT = UNDECIDED  # the old name of the same status
-NOT_TESTED = "not tested"  # rounds not recoverable, or fewer than min_rounds on a side: neutral
-FAILED = "failed"  # asv stored no value (null): the benchmark raised or timed out on one side or both
-SKIPPED = "skipped"  # n/a (NaN) on both sides: the benchmark skipped itself, not an error
-SKIPPED_ONE_SIDE = "skipped on one side"
-MISSING = "missing"  # no result at all on one side
-
-GATING_TYPES = ("time",)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -96,7 +81,7 @@ class Measurement:
         return isinstance(self.value, float) and math.isnan(self.value)
 
     def clean_samples(self) -> List[float]:
-        return [float(s) for s in (self.samples or []) if s is not None and not _isnan(s)]
+        return clean(self.samples)
 
     def centre(self) -> Optional[float]:
         """The median of the samples when there are any, else asv's value."""
@@ -165,10 +150,6 @@ class Row:
 # ---------------------------------------------------------------------------------------------------------------
 # reading asv's files
 # ---------------------------------------------------------------------------------------------------------------
-def _isnan(x) -> bool:
-    return isinstance(x, float) and math.isnan(x)
-
-
 def read_asv_results(path: str) -> Dict[str, Any]:
     """Read one asv results file (api version 2) into a plain dict.
 
@@ -311,107 +292,6 @@ def select_combinations(benchmarks: Dict[str, BenchmarkInfo], regexes: Optional[
 # ---------------------------------------------------------------------------------------------------------------
 # statistics
 # ---------------------------------------------------------------------------------------------------------------
-def split_rounds(samples: Optional[Sequence[Any]], samples_per_round: Optional[int]) -> Optional[List[List[float]]]:
-    """The samples of one measurement cut back into its rounds, or None when that cannot be done.
-
-    asv appends the samples of every round to one list, in round order, and does not store where a round
-    ends. Run with an integer ``-a repeat=K`` every round contributes exactly K samples (asv_runner takes
-    ``min_repeat = max_repeat = K``), so the list is R blocks of K. When the length is not a multiple of K
-    (a round failed, or K is not the count the run used) the rounds are not recoverable: None. A block with a
-    null or NaN sample is dropped (that round is lost), the others are kept.
-    """
-    if not samples or not samples_per_round or samples_per_round < 1:
-        return None
-    k = int(samples_per_round)
-    if len(samples) % k:
-        return None
-    rounds = []
-    for i in range(0, len(samples), k):
-        block = samples[i:i + k]
-        if any(s is None or _isnan(s) for s in block):
-            continue
-        rounds.append([float(s) for s in block])
-    return rounds
-
-
-def round_medians(m: Optional[Measurement], samples_per_round: Optional[int]) -> Optional[List[float]]:
-    """The median of each round of ``m`` (see :func:`split_rounds`), or None."""
-    if m is None:
-        return None
-    rounds = split_rounds(m.samples, samples_per_round)
-    if rounds is None:
-        return None
-    return [float(statistics.median(r)) for r in rounds]
-
-
-RATIO = "median of round medians"  # how a row's ratio is estimated (recorded in every report's settings)
-
-
-def median_ratio(base_medians: Sequence[float], cand_medians: Sequence[float]) -> float:
-    """The effect size of a row: the candidate's median round median over the baseline's. A median, not a mean
-    of logs: one disturbed round (measured: 10-40x slow for a parallel kernel while another process ran) must
-    not move the ratio; the Welch test, whose variance that round inflates, only gets more cautious."""
-    b, c = statistics.median(base_medians), statistics.median(cand_medians)
-    return (1.0 if c == 0.0 else math.inf) if b == 0.0 else c / b
-
-
-def welch_log_test(base_medians: Sequence[float], cand_medians: Sequence[float]) -> Tuple[float, float]:
-    """(ratio, two-sided p) of Welch's t-test on the logarithms of the per-round medians.
-
-    ``ratio`` is the ratio of geometric means, candidate / baseline, i.e. ``exp`` of the difference of the
-    mean log round medians the test is about. p is NaN when the test is undefined (a side with fewer than two
-    rounds, a non-positive median, or no spread at all on either side).
-    """
-    from scipy import stats
-
-    if min(len(base_medians), len(cand_medians)) < 2 or min(list(base_medians) + list(cand_medians)) <= 0:
-        return math.nan, math.nan
-    lb = [math.log(x) for x in base_medians]
-    lc = [math.log(x) for x in cand_medians]
-    ratio = math.exp(statistics.fmean(lc) - statistics.fmean(lb))
-    if statistics.pvariance(lb) == 0.0 and statistics.pvariance(lc) == 0.0:
-        return ratio, math.nan
-    res = stats.ttest_ind(lc, lb, equal_var=False)
-    return ratio, float(res.pvalue)
-
-
-def adjust_pvalues(pvalues: Sequence[float], method: str = DEFAULT_ADJUST) -> List[float]:
-    """Adjusted p-values for a family of tests: Benjamini-Hochberg ("bh", false discovery rate) by
-    scipy.stats.false_discovery_control, or Holm ("holm", family-wise error rate)."""
-    ps = [float(p) for p in pvalues]
-    if not ps:
-        return []
-    if method == "bh":
-        from scipy import stats
-
-        return [float(q) for q in stats.false_discovery_control(ps, method="bh")]
-    if method == "holm":
-        m = len(ps)
-        order = sorted(range(m), key=lambda i: ps[i])
-        out = [0.0] * m
-        running = 0.0
-        for rank, i in enumerate(order):
-            running = max(running, min(1.0, (m - rank) * ps[i]))
-            out[i] = running
-        return out
-    if method == "none":
-        return ps
-    raise ValueError(f"unknown multiple-comparison method {method!r} (bh, holm, none)")
-
-
-def pooled_u_test(base: Measurement, cand: Measurement) -> Tuple[float, float]:
-    """(ratio of medians, two-sided p) of the rule kbench used before rounds were the unit: a Mann-Whitney U
-    test (scipy) on all samples pooled, as if every sample were independent. Kept only so that the tests can
-    show how often it fires on A/A data; it decides nothing."""
-    from scipy import stats
-
-    a, b = base.clean_samples(), cand.clean_samples()
-    if len(a) < 2 or len(b) < 2:
-        return math.nan, math.nan
-    ratio = statistics.median(b) / statistics.median(a)
-    return float(ratio), float(stats.mannwhitneyu(b, a, alternative="two-sided").pvalue)
-
-
 def _summary(m: Optional[Measurement], medians: Optional[List[float]] = None) -> Optional[Dict[str, Any]]:
     if m is None:
         return None
@@ -436,7 +316,7 @@ def _measure(row: Row, base: Measurement, cand: Measurement, samples_per_round: 
     :func:`classify`. With fewer than ``min_rounds`` on a side the row gets the ratio of the medians of the round
     medians, without recoverable rounds the ratio of the medians; either way no test (``p_value``
     None), with the reason in ``detail``."""
-    mb, mc = round_medians(base, samples_per_round), round_medians(cand, samples_per_round)
+    mb, mc = round_medians(base.samples, samples_per_round), round_medians(cand.samples, samples_per_round)
     if mb is not None and mc is not None:
         row.baseline, row.candidate = _summary(base, mb), _summary(cand, mc)
         row.rounds = [len(mb), len(mc)]
@@ -455,7 +335,7 @@ def _measure(row: Row, base: Measurement, cand: Measurement, samples_per_round: 
         return
     b, c = base.centre(), cand.centre()
     if b is not None and c is not None:
-        row.ratio = (1.0 if c == 0.0 else math.inf) if b == 0.0 else c / b
+        row.ratio = ratio_of(b, c)
     if len(base.clean_samples()) <= 1 or len(cand.clean_samples()) <= 1:
         row.detail = ONE_RUN_DETAIL  # a summary value (or one sample) per side
     elif samples_per_round is None:
@@ -466,25 +346,16 @@ def _measure(row: Row, base: Measurement, cand: Measurement, samples_per_round: 
 
 
 def classify(row: Row, factor: float = DEFAULT_FACTOR, alpha: float = DEFAULT_ALPHA) -> Row:
-    """Set the verdict of a measured row from its ratio and its adjusted p-value ``q_value`` (see the module
-    docstring). Rows that are missing, failed or skipped are left as they are."""
+    """Set the verdict of a measured row from its ratio and its adjusted p-value ``q_value`` by
+    :func:`kbench.stats.verdict`. Rows that are missing, failed or skipped are left as they are."""
     if row.status in (MISSING, FAILED, SKIPPED, SKIPPED_ONE_SIDE):
         return row
     row.gates = False
     if row.test is None or row.q_value is None:
         row.status, row.significant = NOT_TESTED, None
         return row
-    row.significant = row.q_value < alpha
-    up, down = row.ratio > factor, row.ratio < 1.0 / factor
-    if not (up or down):
-        row.status = UNCHANGED
-    elif not row.significant:
-        row.status = UNDECIDED
-    elif row.type in GATING_TYPES:
-        row.status = REGRESSION if up else IMPROVEMENT
-        row.gates = up
-    else:
-        row.status = INCREASE if up else DECREASE
+    row.status, row.significant, row.gates = verdict(row.ratio, row.q_value, row.type in GATING_TYPES,
+                                                     factor, alpha)
     return row
 
 
