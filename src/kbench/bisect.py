@@ -25,12 +25,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Generic, List, Optional, Sequence, Tuple, TypeVar
 
-try:
-    from packaging.version import Version
-except ImportError:  # pragma: no cover - main() reports it through release.require_asv
-    Version = None
-
 from . import _io, _options, compare, pypi, release
+from .versions import parse as parse_version, same_version
 
 M = TypeVar("M")
 
@@ -222,7 +218,7 @@ class Bisector:
         if rc == release.INTERRUPTED:  # Ctrl-C: stop the bisection (kbench exits 2)
             raise KeyboardInterrupt
         probe = release.probe_environment(env_path)
-        if not release.same_version(probe.get("numba"), version):
+        if not same_version(probe.get("numba"), version):
             raise MeasureError(f"the environment for numba {version} imported {probe.get('numba')!r} "
                                f"{probe.get('error', '')}")
         path = Path(compare.results_file(str(c.results_dir), self.machine, self.commit, env_name))
@@ -268,7 +264,7 @@ def _main(args: argparse.Namespace, index: Optional[pypi.ReleaseIndex] = None) -
         check.results_dir = (check.repo / ".asv" / "bisect-results").resolve()
     out_dir = Path(args.output).resolve() if args.output else check.results_dir / "bisect"
     index = index or pypi.ReleaseIndex("numba")
-    good, bad = Version(args.good), Version(args.bad)
+    good, bad = parse_version(args.good), parse_version(args.bad)
     releases = [str(v) for v in index.between(good, bad, pre=args.pre)]
     print(f"kbench bisect: {len(releases)} releases from {good} to {bad}: {', '.join(releases)}; at most "
           f"{max_measurements(len(releases))} measurements", file=sys.stderr)
@@ -316,7 +312,7 @@ def render_bisect_markdown(report: Dict[str, Any]) -> str:
            f"({', '.join(report['releases'])}); slower means a regression against {report['good']} by the "
            f"release check's rule: " + release._rule_text(s), "",
            "| numba | verdict | params | ratio to good | test (p, adjusted q) | median |", "|---|---|---|---|---|---|"]
-    for step in sorted(report["steps"], key=lambda st: Version(st["version"])):
+    for step in sorted(report["steps"], key=lambda st: parse_version(st["version"])):
         for r in step["rows"]:
             verdict = "good (reference)" if step["version"] == report["good"] else \
                 ("slower" if step["slower"] else "like good")

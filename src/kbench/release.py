@@ -39,13 +39,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-try:
-    from packaging.version import InvalidVersion, Version
-except ImportError:  # pragma: no cover - the bench extra brings packaging (asv needs it); see require_asv
-    InvalidVersion = ValueError
-    Version = None
-
 from . import _io, _options, compare, pypi
+from .versions import InvalidVersion, parse as parse_version, same_version
 
 DEFAULT_ROUNDS = 8  # rounds (processes) per side: the independent evidence; compare.MIN_ROUNDS is the least
 DEFAULT_REPEAT = 5  # samples per round (asv -a repeat=K, an int: exactly K samples, rounds recoverable)
@@ -228,7 +223,7 @@ def check_on_index(index: pypi.ReleaseIndex, versions: Sequence[str]) -> None:
         print(f"kbench: cannot list Numba releases ({exc}); using the versions as given", file=sys.stderr)
         return
     for v in versions:
-        if Version(v) not in known:
+        if parse_version(v) not in known:
             newest = ", ".join(str(r) for r in index.releases()[-4:])
             raise CheckError(f"numba {v} is not on the package index (latest releases: {newest})")
 
@@ -502,13 +497,6 @@ def asv_environments(config_file: Path, expected: int, python: str):
     return [e.name for e in envs], [Path(e._path) for e in envs]
 
 
-def same_version(a, b) -> bool:
-    try:
-        return Version(str(a)) == Version(str(b))
-    except InvalidVersion:
-        return str(a) == str(b)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # the check
 # ---------------------------------------------------------------------------------------------------------------
@@ -555,7 +543,7 @@ class ReleaseCheck:
                 baseline = str(index.previous(candidate, pre=False))
         for label, v in (("baseline", baseline), ("candidate", candidate)):
             try:
-                Version(v)
+                parse_version(v)
             except InvalidVersion:
                 raise CheckError(f"--{label} {v!r} is not a version number") from None
         check_on_index(index or pypi.ReleaseIndex("numba"), [baseline, candidate])

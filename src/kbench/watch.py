@@ -38,23 +38,20 @@ a missing or damaged report, a report that disagrees with the exit status) is ``
 runner: ``cpu``, ``gpu``); both may be repeated.
 
 The release list comes from :class:`kbench.pypi.ReleaseIndex` (final releases and release
-candidates, no dev builds), or from ``pip index versions numba --pre`` where that module is
-missing. ``next --releases-file`` or the ``release_source`` argument of :func:`main` replace it
+candidates, no dev builds); versions are read with :mod:`kbench.versions`. ``next --releases-file`` or the ``release_source`` argument of :func:`main` replace it
 (the tests do, so they need no network).
 """
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import re
-import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
-from . import _io
+from . import _io, versions
 
 PACKAGE = "numba"
 DEFAULT_STATE = Path("results") / "release-checks" / "checked.json"
@@ -69,73 +66,13 @@ BODY_LIMIT = 60000
 
 ReleaseSource = Callable[[], Iterable[str]]
 
-# PEP 440 public versions as Numba publishes them: 0.61.0, 0.62.0rc1, 0.60.0.post1, 1.0.dev3 ...
-_VERSION_RE = re.compile(
-    r"^v?(?P<release>\d+(?:\.\d+)*)"
-    r"(?:[-_.]?(?P<phase>a|alpha|b|beta|c|rc|pre|preview)[-_.]?(?P<pre>\d*))?"
-    r"(?P<postpart>[-_.]?(?:post|rev|r)[-_.]?(?P<post>\d*))?"
-    r"(?:[-_.]?dev[-_.]?(?P<dev>\d*))?\Z",
-    re.IGNORECASE,
-)
-_PHASES = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "c": 2, "rc": 2, "pre": 2, "preview": 2}
-
-
 class WatchError(Exception):
     """A problem the user should see as one line, not a traceback."""
 
 
-# --------------------------------------------------------------------------------------- versions
-
-
-def is_valid_version(text: str) -> bool:
-    return isinstance(text, str) and _VERSION_RE.match(text.strip()) is not None
-
-
-def _parse(text: str):
-    match = _VERSION_RE.match(text.strip())
-    if match is None:
-        raise WatchError(f"not a release version: {text!r}")
-    return match
-
-
-def version_key(text: str) -> tuple:
-    """A sort key that orders versions the way PEP 440 does (``0.62.0rc1 < 0.62.0 < 0.62.0.post1``).
-
-    Written out rather than taken from ``packaging`` so that this module needs nothing outside
-    the standard library; the tests check it agrees with ``packaging`` where that is installed.
-    """
-    m = _parse(text)
-    release = [int(part) for part in m["release"].split(".")]
-    while len(release) > 1 and release[-1] == 0:
-        release.pop()
-    phase, pre, post, dev = m["phase"], m["pre"], m["post"], m["dev"]
-    has_post = m["postpart"] is not None
-    if phase is None and not has_post and dev is not None:
-        pre_key = (-1, 0)  # 1.0.dev1 comes before 1.0a1
-    elif phase is None:
-        pre_key = (3, 0)  # a final release comes after its pre-releases
-    else:
-        pre_key = (_PHASES[phase.lower()], int(pre or 0))
-    post_key = (1, int(post or 0)) if has_post else (0, 0)
-    dev_key = (0, int(dev or 0)) if dev is not None else (1, 0)
-    return (tuple(release), pre_key, post_key, dev_key)
-
-
-def is_prerelease(text: str) -> bool:
-    m = _parse(text)
-    return m["phase"] is not None or m["dev"] is not None
-
-
-def same_version(a: str, b: str) -> bool:
-    try:
-        return version_key(a) == version_key(b)
-    except WatchError:
-        return a.strip() == b.strip()
-
-
 def _clean_version(text: str) -> str:
     text = str(text).strip()
-    if not is_valid_version(text):
+    if not versions.is_valid(text):
         raise WatchError(f"not a release version: {text!r}")
     return text
 
@@ -143,44 +80,15 @@ def _clean_version(text: str) -> str:
 # --------------------------------------------------------------------------------- release source
 
 
-def releases_from_kbench_pypi() -> list[str] | None:
-    """Every Numba release and pre-release per :class:`kbench.pypi.ReleaseIndex` (which asks pip and caches
-    the answer for an hour); ``None`` when that module is not there."""
-    try:
-        module = importlib.import_module("kbench.pypi")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("kbench.pypi", "kbench"):
-            return None
-        raise
-    index = getattr(module, "ReleaseIndex", None)
-    if index is None:
-        return None
-    try:
-        return [str(v) for v in index(PACKAGE).releases(pre=True)]
-    except getattr(module, "PackageIndexError", RuntimeError) as exc:
-        raise WatchError(str(exc)) from None
-
-
-def parse_pip_index(text: str) -> list[str]:
-    """The versions in the output of ``pip index versions PACKAGE``."""
-    for line in text.splitlines():
-        head, sep, tail = line.partition(":")
-        if sep and head.strip().lower() == "available versions":
-            return [v.strip() for v in tail.split(",") if v.strip()]
-    raise WatchError("could not find 'Available versions:' in the output of pip index versions")
-
-
-def releases_from_pip(package: str = PACKAGE) -> list[str]:
-    cmd = [sys.executable, "-m", "pip", "index", "versions", package, "--pre"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise WatchError(f"{' '.join(cmd)} failed: {proc.stderr.strip() or proc.stdout.strip()}")
-    return parse_pip_index(proc.stdout)
-
-
 def default_release_source() -> list[str]:
-    found = releases_from_kbench_pypi()
-    return found if found is not None else releases_from_pip()
+    """Every Numba release and pre-release per :class:`kbench.pypi.ReleaseIndex` (which asks pip and caches
+    the answer for an hour)."""
+    from . import pypi
+
+    try:
+        return [str(v) for v in pypi.ReleaseIndex(PACKAGE).releases(pre=True)]
+    except pypi.PackageIndexError as exc:
+        raise WatchError(str(exc)) from None
 
 
 def releases_from_file(path: Path) -> list[str]:
@@ -240,7 +148,7 @@ def max_broken_attempts(state: dict) -> int:
 
 def completed_before(state: dict, version: str) -> bool:
     """Whether a check of ``version`` that was not broken is recorded (then it is never offered again)."""
-    return any(same_version(str(entry["version"]), version) and entry.get("outcome") != "broken"
+    return any(versions.same_version(str(entry["version"]), version) and entry.get("outcome") != "broken"
                for entry in state.get("checked", []))
 
 
@@ -252,7 +160,7 @@ def retry_status(state: dict, version: str) -> tuple[int, int, bool]:
 def broken_attempts(state: dict, version: str) -> int:
     """How many checks of ``version`` the state records as broken."""
     return sum(1 for entry in state.get("checked", [])
-               if same_version(str(entry["version"]), version) and entry.get("outcome") == "broken")
+               if versions.same_version(str(entry["version"]), version) and entry.get("outcome") == "broken")
 
 
 def settled_versions(state: dict) -> list[str]:
@@ -280,27 +188,11 @@ def next_unchecked(
     minimum: str | None = None,
 ) -> str | None:
     """The newest version in ``releases`` that is not in ``checked``; ``None`` when there is none."""
-    done = set()
-    for version in checked:
-        try:
-            done.add(version_key(version))
-        except WatchError:
-            continue
-    floor = version_key(minimum) if minimum else None
-    best, best_key = None, None
-    for raw in releases:
-        version = str(raw).strip()
-        if not is_valid_version(version):
+    releases = [str(raw).strip() for raw in releases]
+    for version in releases:
+        if not versions.is_valid(version):
             print(f"kbench.watch: ignoring {version!r}, not a release version", file=sys.stderr)
-            continue
-        key = version_key(version)
-        if key in done or (not pre and is_prerelease(version)):
-            continue
-        if floor is not None and key < floor:
-            continue
-        if best_key is None or key > best_key:
-            best, best_key = version, key
-    return best
+    return versions.newest(releases, pre=pre, exclude=checked, minimum=minimum)
 
 
 def overall_outcome(outcomes: Iterable[str]) -> str:
