@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kbench import bisect as kbisect
-from kbench import compare, stats
+from kbench import compare, results, stats
 
 DATA = Path(__file__).resolve().parent / "data"
 SYN = DATA / "synthetic"
@@ -28,9 +28,9 @@ ROUNDS = 20 // K
 
 @pytest.fixture(scope="module")
 def synthetic():
-    infos = compare.read_asv_benchmarks(str(SYN / "benchmarks.json"))
-    base = compare.side_from_asv(str(SYN / "baseline.json"), infos, label="0.67.0", samples_per_round=K)
-    cand = compare.side_from_asv(str(SYN / "candidate.json"), infos, label="0.68.1", samples_per_round=K)
+    infos = results.read_benchmarks(str(SYN / "benchmarks.json"))
+    base = results.load_side(str(SYN / "baseline.json"), infos, label="0.67.0", samples_per_round=K)
+    cand = results.load_side(str(SYN / "candidate.json"), infos, label="0.68.1", samples_per_round=K)
     return base, cand
 
 
@@ -93,15 +93,15 @@ def test_too_few_samples_are_not_tested(rows):
 
 def test_without_the_round_size_nothing_is_tested(synthetic):
     """A single summary value or samples without a known K: every timing row is neutral, none gates."""
-    infos = compare.read_asv_benchmarks(str(SYN / "benchmarks.json"))
-    base = compare.side_from_asv(str(SYN / "baseline.json"), infos)
-    cand = compare.side_from_asv(str(SYN / "candidate.json"), infos)
+    infos = results.read_benchmarks(str(SYN / "benchmarks.json"))
+    base = results.load_side(str(SYN / "baseline.json"), infos)
+    cand = results.load_side(str(SYN / "candidate.json"), infos)
     rows = compare.compare_sides(base, cand)
     measured = [r for r in rows if r.ratio is not None]
     assert measured and all(r.status == compare.NOT_TESTED and not r.gates for r in measured)
     values_only = {k: compare.Measurement(m.value) for k, m in base.measurements.items()}
-    one = compare.compare_sides(compare.SideResults("a", base.benchmarks, values_only),
-                                compare.SideResults("b", cand.benchmarks,
+    one = compare.compare_sides(results.Side("a", base.benchmarks, values_only),
+                                results.Side("b", cand.benchmarks,
                                                     {k: compare.Measurement(m.value)
                                                      for k, m in cand.measurements.items()}),
                                 samples_per_round=K)
@@ -213,22 +213,23 @@ def test_expected_but_absent_everywhere_shows_as_missing(synthetic):
 
 
 def test_stale_results_are_ignored():
-    infos = compare.read_asv_benchmarks(str(SYN / "benchmarks.json"))
-    side = compare.side_from_asv(str(SYN / "baseline.json"), infos, started_after=2e12)  # after the fixture ran
+    infos = results.read_benchmarks(str(SYN / "benchmarks.json"))
+    side = results.load_side(str(SYN / "baseline.json"), infos, started_after=2e12)  # after the fixture ran
     assert side.measurements == {}
 
 
 # --- the file format ------------------------------------------------------------------------------------------
 def test_reader_agrees_with_asv():
+    """The reader goes through asv.results; what it returns matches asv's own view of the file."""
     asv_results = pytest.importorskip("asv.results")
     for path in [SYN / "baseline.json", SYN / "candidate.json", *sorted(REAL.glob("*numba*.json"))]:
-        ours = compare.read_asv_results(str(path))["benchmarks"]
         theirs = asv_results.Results.load(str(path))
-        assert set(ours) == set(theirs.get_all_result_keys())
-        for name, entry in ours.items():
+        side = results.load_side(str(path))
+        assert set(side.benchmarks) == set(theirs.get_all_result_keys())
+        assert side.commit == theirs.commit_hash and side.env["env_name"] == theirs.env_name
+        for name in theirs.get_all_result_keys():
             params = theirs.get_result_params(name)
-            side = compare.side_from_asv(str(path))
-            combos = compare.BenchmarkInfo(name, params=params).combinations()
+            combos = results.BenchmarkInfo(name, params=params).combinations()
             values = theirs.get_result_value(name, params)
             samples = theirs.get_result_samples(name, params)
             for combo, value, samp in zip(combos, values, samples):
@@ -242,14 +243,23 @@ def test_reader_agrees_with_asv():
                 assert (m.samples or None) == (samp or None)
 
 
+def test_result_file_names_follow_asv():
+    asv_results = pytest.importorskip("asv.results")
+    for env in ("existing-py3.11", "x" * 200):
+        path = results.result_path("res", "m", "f" * 40, env)
+        assert path == str(Path("res") / asv_results.get_filename("m", "f" * 40, env))
+        assert Path(path).name.endswith(f"-{results.env_file_stem(env)}.json")
+    assert results.type_from_name("a.B.peakmem_x") == "peakmemory" and results.type_from_name("a.B.x") == "time"
+
+
 def test_real_two_release_results():
-    infos = compare.read_asv_benchmarks(str(REAL / "benchmarks.json"))
+    infos = results.read_benchmarks(str(REAL / "benchmarks.json"))
     regex = [r"^sumsq\.SumSquares\.time_kernel\(100000, 'contiguous', '(jit|numpy_sum)', 'float64'\)$"]
-    selection = compare.select_combinations(infos, regex)
+    selection = results.select_combinations(infos, regex)
     assert selection == {"sumsq.SumSquares.time_kernel": [("100000", "'contiguous'", "'numpy_sum'", "'float64'"),
                                                           ("100000", "'contiguous'", "'jit'", "'float64'")]}
-    base = compare.side_from_asv(str(REAL / "llvmlite0.49.0-numba0.67.0.json"), infos, "0.67.0", selection)
-    cand = compare.side_from_asv(str(REAL / "llvmlite0.50.0-numba0.68.1.json"), infos, "0.68.1", selection)
+    base = results.load_side(str(REAL / "llvmlite0.49.0-numba0.67.0.json"), infos, "0.67.0", selection)
+    cand = results.load_side(str(REAL / "llvmlite0.50.0-numba0.68.1.json"), infos, "0.68.1", selection)
     assert base.env["requirements"]["numba"] == "0.67.0" and cand.env["requirements"]["numba"] == "0.68.1"
     rows = compare.compare_sides(base, cand, expected=selection)
     assert len(rows) == 2
@@ -259,8 +269,8 @@ def test_real_two_release_results():
         assert r.baseline["n"] >= 15 and r.candidate["n"] >= 15  # 3 rounds of samples
         assert 0.5 < r.ratio < 2.0
     # without a selection the unselected combinations (n/a on both sides) are skipped rows, never errors
-    everything = compare.compare_sides(compare.side_from_asv(str(REAL / "llvmlite0.49.0-numba0.67.0.json"), infos),
-                                       compare.side_from_asv(str(REAL / "llvmlite0.50.0-numba0.68.1.json"), infos))
+    everything = compare.compare_sides(results.load_side(str(REAL / "llvmlite0.49.0-numba0.67.0.json"), infos),
+                                       results.load_side(str(REAL / "llvmlite0.50.0-numba0.68.1.json"), infos))
     assert not compare.rows_with(everything, compare.FAILED)
     assert len(compare.rows_with(everything, compare.SKIPPED)) == len(everything) - 2
 
@@ -272,11 +282,11 @@ def test_selection_matches_asv():
 
     raw = json.loads((REAL / "benchmarks.json").read_text())
     raw.pop("version")
-    infos = compare.read_asv_benchmarks(str(REAL / "benchmarks.json"))
+    infos = results.read_benchmarks(str(REAL / "benchmarks.json"))
     conf = types.SimpleNamespace(benchmark_dir="benchmarks")
     for regex in (["time_kernel"], [r"\(1000, 'strided'"], ["track_gbps", r"jit_parallel', 'float32'\)$"], []):
         theirs = asv_benchmarks.Benchmarks(conf, list(raw.values()), regex=regex)
-        ours = compare.select_combinations(infos, regex)
+        ours = results.select_combinations(infos, regex)
         assert set(ours) == set(theirs.keys())
         for name, combos in ours.items():
             all_combos = infos[name].combinations()
@@ -343,7 +353,7 @@ def test_the_family_of_tests_matters():
         bm[("a.B.time_x", (str(i),))] = rounds_of(rng, 1e-3, R, 5, process=0.05)
         cm[("a.B.time_x", (str(i),))] = rounds_of(rng, 1e-3, R, 5, process=0.05)
     binfo = {info.name: compare.BenchmarkInfo(info.name, param_names=["i"], params=[[str(i) for i in range(400)]])}
-    rows = compare.compare_sides(compare.SideResults("a", binfo, bm), compare.SideResults("b", binfo, cm),
+    rows = compare.compare_sides(results.Side("a", binfo, bm), results.Side("b", binfo, cm),
                                  samples_per_round=5)
     first = rows[0]
     assert first.params == {"i": "0"} and first.p_value == pytest.approx(alone.p_value)
@@ -432,7 +442,7 @@ def test_bisect_helpers():
     assert combos == [("100000", "'jit'")]
     assert kbisect.choose_combinations(info, {"target": ["'python'"]}) == [("1000", "'python'"), ("100000", "'python'")]
     regex = kbisect.bench_regex(info.name, combos)
-    sel = compare.select_combinations({info.name: info}, [regex])
+    sel = results.select_combinations({info.name: info}, [regex])
     assert sel == {info.name: [("100000", "'jit'")]}
     assert kbisect.bench_regex("a.B.time_x", None) == r"^a\.B\.time_x$"
     with pytest.raises(Exception, match="no parameter"):
@@ -476,7 +486,7 @@ def test_bisect_command_end_to_end_with_fake_measurements(tmp_path, monkeypatch,
             samples = [1e-4 * slow * math.exp(rng.gauss(0, 0.02))
                        for _ in range(release.DEFAULT_ROUNDS * release.DEFAULT_REPEAT)]
             meas[(info.name, combo)] = compare.Measurement(sorted(samples)[10], samples=samples)
-        return compare.SideResults(version, {info.name: info}, meas, env={"imported": {"numba": version}})
+        return results.Side(version, {info.name: info}, meas, env={"imported": {"numba": version}})
 
     from packaging.version import Version
 

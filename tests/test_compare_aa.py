@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from kbench import compare, release, stats
+from kbench import compare, release, results, stats
 
 pytest.importorskip("scipy.stats")
 
@@ -78,9 +78,9 @@ def simulate(tmp_path, seed, rounds, k, shift=None):
         base.append(process_rounds(rng, centre, rounds, k, bimodal))
         cand.append(process_rounds(rng, centre * shift.get(i, 1.0), rounds, k, bimodal))
     infos = {NAME: compare.BenchmarkInfo(NAME, param_names=["i"], params=[[str(i) for i in range(PARAM_SETS)]])}
-    b = compare.side_from_asv(str(write_side(tmp_path / f"b{seed}.json", "0.68.1", base)), infos, "0.68.1",
+    b = results.load_side(str(write_side(tmp_path / f"b{seed}.json", "0.68.1", base)), infos, "0.68.1",
                               samples_per_round=k)
-    c = compare.side_from_asv(str(write_side(tmp_path / f"c{seed}.json", "0.68.1", cand)), infos, "0.68.1",
+    c = results.load_side(str(write_side(tmp_path / f"c{seed}.json", "0.68.1", cand)), infos, "0.68.1",
                               samples_per_round=k)
     return b, c
 
@@ -226,5 +226,5 @@ def test_release_check_on_aa_data_exits_0(tmp_path, monkeypatch, capsys):
     assert report["settings"]["rounds"] == release.DEFAULT_ROUNDS
     assert report["settings"]["samples_per_round"] == release.DEFAULT_REPEAT
     infos = {NAME: compare.BenchmarkInfo(NAME, param_names=["i"], params=params)}
-    b, c = (compare.side_from_asv(report[s]["env"]["results_file"], infos) for s in ("baseline", "candidate"))
+    b, c = (results.load_side(report[s]["env"]["results_file"], infos) for s in ("baseline", "candidate"))
     assert old_rule_flags(b, c) > 0

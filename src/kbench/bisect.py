@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Generic, List, Optional, Sequence, Tuple, TypeVar
 
-from . import _io, _options, compare, pypi, release
+from . import _io, _options, compare, pypi, release, results
 from .versions import parse as parse_version, same_version
 
 M = TypeVar("M")
@@ -128,7 +128,7 @@ def parse_params(items: Optional[Sequence[str]]) -> Dict[str, List[str]]:
     return out
 
 
-def choose_combinations(info: compare.BenchmarkInfo, wanted: Dict[str, List[str]]) -> List[Tuple[str, ...]]:
+def choose_combinations(info: results.BenchmarkInfo, wanted: Dict[str, List[str]]) -> List[Tuple[str, ...]]:
     """The parameter combinations of ``info`` that match ``wanted`` ({name: [values]}); values are compared
     with asv's stored reprs with or without their quotes."""
     unknown = set(wanted) - set(info.param_names)
@@ -166,7 +166,7 @@ class Bisector:
     bench: str
     wanted: Dict[str, List[str]]
     combos: Optional[List[Tuple[str, ...]]] = None
-    info: Optional[compare.BenchmarkInfo] = None
+    info: Optional[results.BenchmarkInfo] = None
     commit: str = ""
     machine: str = ""
     runs: List[Dict[str, Any]] = dataclasses.field(default_factory=list)
@@ -193,7 +193,7 @@ class Bisector:
         infos_path = self.check.results_dir / "benchmarks.json"
         if rc != 0 or not infos_path.is_file():
             raise MeasureError("asv could not discover the benchmarks:\n    " + "\n    ".join(tail[-20:]))
-        infos = _io.read_asv_benchmarks(infos_path)
+        infos = results.read_benchmarks(infos_path)
         if self.bench not in infos:
             close = [n for n in infos if self.bench.split(".")[-1] in n][:8]
             raise MeasureError(f"no benchmark named {self.bench}" + (f"; similar: {', '.join(close)}" if close
@@ -204,7 +204,7 @@ class Bisector:
             print(f"kbench bisect: {len(self.combos)} parameter combinations selected; --params narrows them",
                   file=sys.stderr)
 
-    def measure(self, version: str) -> compare.SideResults:
+    def measure(self, version: str) -> results.Side:
         c = self.check
         with tempfile.TemporaryDirectory(prefix="kbench-bisect-") as tmp:
             config_file, env_name, env_path = self._derived(version, Path(tmp))
@@ -221,12 +221,12 @@ class Bisector:
         if not same_version(probe.get("numba"), version):
             raise MeasureError(f"the environment for numba {version} imported {probe.get('numba')!r} "
                                f"{probe.get('error', '')}")
-        path = Path(compare.results_file(str(c.results_dir), self.machine, self.commit, env_name))
+        path = Path(results.result_path(str(c.results_dir), self.machine, self.commit, env_name))
         if not path.is_file():
             raise MeasureError(f"no results for numba {version} (asv exit status {rc}):\n    "
                                + "\n    ".join(tail[-20:]))
         selection = {self.bench: self.combos}
-        side = _io.side_from_asv(path, benchmarks={self.bench: self.info} if self.info else None,
+        side = results.load_side(path, benchmarks={self.bench: self.info} if self.info else None,
                                      label=version, selection=selection, started_after=started,
                                      env={"imported": probe, "env_name": env_name},
                                      samples_per_round=c.samples_per_round)
@@ -238,7 +238,7 @@ class Bisector:
                                + "\n    ".join(tail[-20:]))
         return side
 
-    def is_slower(self, good: compare.SideResults, other: compare.SideResults) -> bool:
+    def is_slower(self, good: results.Side, other: results.Side) -> bool:
         """Slower by the one rule of :mod:`kbench.compare` (rounds, Welch on log round medians, Holm over the
         selected combinations); undecided and not-tested combinations do not count as slower."""
         rows = compare.compare_sides(good, other, self.check.factor, self.check.alpha,

@@ -38,7 +38,6 @@ then not tested.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 import math
 import os
@@ -48,78 +47,15 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from .stats import (DECREASE, DEFAULT_ADJUST, DEFAULT_ALPHA, DEFAULT_FACTOR, FAILED, GATING_TYPES,  # noqa: F401
                     IMPROVEMENT, INCREASE, MIN_ROUNDS, MISSING, NOT_SIGNIFICANT, NOT_TESTED, RATIO, REGRESSION,
                     SKIPPED, SKIPPED_ONE_SIDE, TEST, UNCHANGED, UNDECIDED, adjust_pvalues, median_ratio,
-                    ratio_of, round_medians, clean, verdict, welch_log_test)
+                    ratio_of, round_medians, verdict, welch_log_test)
+from .results import BenchmarkInfo, Measurement, Side, read_benchmarks, load_side, select_combinations
 
 ONE_RUN_DETAIL = "one run per side: not tested"
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# data
+# rows
 # ---------------------------------------------------------------------------------------------------------------
-@dataclasses.dataclass
-class Measurement:
-    """One parameter combination of one benchmark on one side.
-
-    ``value`` is asv's result (the median of the samples for timings); None means the benchmark failed, NaN that
-    it was skipped (n/a). ``samples`` are the raw recorded samples (``--record-samples``), all rounds
-    concatenated; ``ci_99`` and the quartiles are asv's stored statistics, kept for the reports (the rule does
-    not use them: a confidence interval from one process says nothing about the next).
-    """
-
-    value: Optional[float]
-    samples: Optional[List[float]] = None
-    ci_99: Optional[Tuple[float, float]] = None
-    q_25: Optional[float] = None
-    q_75: Optional[float] = None
-
-    @property
-    def failed(self) -> bool:
-        return self.value is None
-
-    @property
-    def skipped(self) -> bool:
-        return isinstance(self.value, float) and math.isnan(self.value)
-
-    def clean_samples(self) -> List[float]:
-        return clean(self.samples)
-
-    def centre(self) -> Optional[float]:
-        """The median of the samples when there are any, else asv's value."""
-        s = self.clean_samples()
-        if s:
-            return float(statistics.median(s))
-        if self.failed or self.skipped:
-            return None
-        return float(self.value)
-
-
-@dataclasses.dataclass
-class BenchmarkInfo:
-    name: str
-    type: str = "time"  # asv's type: time, track, memory, peakmemory
-    unit: str = "seconds"
-    param_names: List[str] = dataclasses.field(default_factory=list)
-    params: List[List[str]] = dataclasses.field(default_factory=list)  # value reprs, as asv stores them
-
-    @property
-    def gates(self) -> bool:
-        return self.type in GATING_TYPES
-
-    def combinations(self) -> List[Tuple[str, ...]]:
-        return [tuple(c) for c in itertools.product(*self.params)] if self.params else [()]
-
-
-@dataclasses.dataclass
-class SideResults:
-    """The results of one side (one environment) of a comparison."""
-
-    label: str  # e.g. "0.67.0"
-    benchmarks: Dict[str, BenchmarkInfo]
-    measurements: Dict[Tuple[str, Tuple[str, ...]], Measurement]  # (benchmark, param values) -> measurement
-    env: Dict[str, Any] = dataclasses.field(default_factory=dict)
-    samples_per_round: Optional[int] = None  # K of the run's ``-a repeat=K``; None: rounds not recoverable
-
-
 @dataclasses.dataclass
 class Row:
     benchmark: str
@@ -147,151 +83,6 @@ class Row:
         return format_params(self.params)
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# reading asv's files
-# ---------------------------------------------------------------------------------------------------------------
-def read_asv_results(path: str) -> Dict[str, Any]:
-    """Read one asv results file (api version 2) into a plain dict.
-
-    asv stores, per benchmark, one row aligned with ``result_columns`` (``result``, ``params``, ``version``,
-    ``started_at``, ``duration``, ``stats_ci_99_a``, ``stats_ci_99_b``, ``stats_q_25``, ``stats_q_75``,
-    ``stats_number``, ``stats_repeat``, ``samples``, ``profile``), with trailing nulls trimmed. For a
-    parameterised benchmark ``result``, ``samples`` and the stats are lists over the product of ``params``.
-    A null result is a failure, NaN (written as the JSON extension ``NaN``) means skipped.
-    Returns {"meta": {...file header...}, "benchmarks": {name: {column: value}}}.
-    """
-    with open(path, encoding="utf-8") as fh:
-        data = json.load(fh)
-    if data.get("version") != 2:
-        raise ValueError(f"{path}: asv results api version {data.get('version')!r}, expected 2")
-    columns = data["result_columns"]
-    benchmarks = {}
-    for name, row in data.get("results", {}).items():
-        entry = {col: None for col in columns}
-        entry.update(dict(zip(columns, row)))
-        benchmarks[name] = entry
-    meta = {k: v for k, v in data.items() if k not in ("results", "result_columns")}
-    return {"meta": meta, "benchmarks": benchmarks}
-
-
-def read_asv_benchmarks(path: str) -> Dict[str, BenchmarkInfo]:
-    """Read asv's ``benchmarks.json`` (written next to the machine folders) into :class:`BenchmarkInfo`."""
-    with open(path, encoding="utf-8") as fh:
-        data = json.load(fh)
-    out = {}
-    for name, b in data.items():
-        if name == "version" or not isinstance(b, dict):
-            continue
-        out[name] = BenchmarkInfo(name=name, type=b.get("type", "time"), unit=b.get("unit", "seconds"),
-                                  param_names=list(b.get("param_names") or []),
-                                  params=[list(p) for p in (b.get("params") or [])])
-    return out
-
-
-def guess_type(name: str) -> str:
-    """asv's type from the naming convention, for results that come without benchmarks.json."""
-    leaf = name.rsplit(".", 1)[-1]
-    for prefix, kind in (("timeraw_", "time"), ("time_", "time"), ("track_", "track"),
-                         ("peakmem_", "peakmemory"), ("mem_", "memory")):
-        if leaf.startswith(prefix):
-            return kind
-    return "time"
-
-
-def _unit_for(kind: str) -> str:
-    return {"time": "seconds", "memory": "bytes", "peakmemory": "bytes"}.get(kind, "unit")
-
-
-def _column(entry: Dict[str, Any], col: str, n: int) -> List[Any]:
-    """One column of an asv results row as a list over the parameter combinations (asv writes a whole column
-    as null when every entry is null, and stores unparameterised benchmarks as one-element lists)."""
-    value = entry.get(col)
-    if value is None:
-        return [None] * n
-    return list(value) if isinstance(value, list) else [value]
-
-
-def side_from_asv(results_path: str, benchmarks: Optional[Dict[str, BenchmarkInfo]] = None, label: str = "",
-                  selection: Optional[Dict[str, Optional[Iterable[Tuple[str, ...]]]]] = None,
-                  started_after: Optional[float] = None, env: Optional[Dict[str, Any]] = None,
-                  samples_per_round: Optional[int] = None) -> SideResults:
-    """Turn one asv results file into a :class:`SideResults`.
-
-    ``benchmarks`` (from benchmarks.json) supplies types, units and parameter names; without it they are taken
-    from the file and the naming convention. ``selection`` restricts to {benchmark: combinations or None for
-    all}; a selected benchmark absent from the file is simply absent here (and shows as missing in the
-    comparison). ``started_after`` (a JS timestamp in ms) ignores benchmarks whose stored results are older,
-    i.e. left in the file by an earlier run. ``samples_per_round`` is the K of the run's ``-a repeat=K`` (None
-    when unknown: then no row of this side can be tested).
-    """
-    raw = read_asv_results(results_path)
-    infos: Dict[str, BenchmarkInfo] = {}
-    measurements: Dict[Tuple[str, Tuple[str, ...]], Measurement] = {}
-    for name, entry in raw["benchmarks"].items():
-        if selection is not None and name not in selection:
-            continue
-        if started_after is not None and (entry.get("started_at") or 0) < started_after:
-            continue
-        params = [list(p) for p in (entry.get("params") or [])]
-        known = benchmarks.get(name) if benchmarks else None
-        kind = known.type if known else guess_type(name)
-        info = BenchmarkInfo(name=name, type=kind, unit=known.unit if known else _unit_for(kind),
-                             param_names=list(known.param_names) if known and known.param_names
-                             else [f"param{i + 1}" for i in range(len(params))],
-                             params=params)
-        infos[name] = info
-        combos = info.combinations()
-        results, samples = _column(entry, "result", len(combos)), _column(entry, "samples", len(combos))
-        ci_a, ci_b = _column(entry, "stats_ci_99_a", len(combos)), _column(entry, "stats_ci_99_b", len(combos))
-        q25, q75 = _column(entry, "stats_q_25", len(combos)), _column(entry, "stats_q_75", len(combos))
-        wanted = None
-        if selection is not None and selection.get(name) is not None:
-            wanted = set(tuple(c) for c in selection[name])
-        for j, combo in enumerate(combos):
-            if wanted is not None and combo not in wanted:
-                continue
-            value = results[j] if j < len(results) else None
-            ci = None
-            if j < len(ci_a) and ci_a[j] is not None and ci_b[j] is not None:
-                ci = (float(ci_a[j]), float(ci_b[j]))
-            measurements[(name, combo)] = Measurement(
-                value=None if value is None else float(value),
-                samples=list(samples[j]) if j < len(samples) and samples[j] is not None else None,
-                ci_99=ci,
-                q_25=q25[j] if j < len(q25) else None,
-                q_75=q75[j] if j < len(q75) else None,
-            )
-    meta = raw["meta"]
-    side_env = {"env_name": meta.get("env_name"), "python": meta.get("python"),
-                "machine": (meta.get("params") or {}).get("machine"), "commit": meta.get("commit_hash"),
-                "requirements": meta.get("requirements") or {}}
-    side_env.update(env or {})
-    return SideResults(label=label, benchmarks=infos, measurements=measurements, env=side_env,
-                       samples_per_round=samples_per_round)
-
-
-def select_combinations(benchmarks: Dict[str, BenchmarkInfo], regexes: Optional[Sequence[str]]):
-    """Which benchmarks and parameter combinations ``asv run --bench REGEX ...`` runs, with asv's own rule:
-    ``re.search`` against the name, and for parameterised benchmarks against ``name(p1, p2, ...)``.
-    Returns {benchmark: [combinations]} (None for an unparameterised benchmark)."""
-    import re
-
-    out: Dict[str, Optional[List[Tuple[str, ...]]]] = {}
-    regexes = list(regexes or [])
-    for name, info in benchmarks.items():
-        if info.params:
-            chosen = [c for c in info.combinations()
-                      if not regexes or any(re.search(r, f"{name}({', '.join(c)})") for r in regexes)]
-            if chosen:
-                out[name] = chosen
-        elif not regexes or any(re.search(r, name) for r in regexes):
-            out[name] = None
-    return out
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# statistics
-# ---------------------------------------------------------------------------------------------------------------
 def _summary(m: Optional[Measurement], medians: Optional[List[float]] = None) -> Optional[Dict[str, Any]]:
     if m is None:
         return None
@@ -393,7 +184,7 @@ def compare_measurement(name: str, params: Dict[str, str], info: BenchmarkInfo, 
     return classify(row, factor, alpha)
 
 
-def compare_sides(baseline: SideResults, candidate: SideResults, factor: float = DEFAULT_FACTOR,
+def compare_sides(baseline: Side, candidate: Side, factor: float = DEFAULT_FACTOR,
                   alpha: float = DEFAULT_ALPHA,
                   expected: Optional[Dict[str, Optional[Sequence[Tuple[str, ...]]]]] = None,
                   infos: Optional[Dict[str, BenchmarkInfo]] = None, samples_per_round: Optional[int] = None,
@@ -403,7 +194,7 @@ def compare_sides(baseline: SideResults, candidate: SideResults, factor: float =
     neither side still shows up, as missing. Rows come sorted by benchmark name, then in parameter order.
 
     ``samples_per_round`` (K, the ``-a repeat=K`` of the run) defaults to the sides' own
-    :attr:`SideResults.samples_per_round` when both agree. The p-values of all tested rows form one family and
+    :attr:`Side.samples_per_round` when both agree. The p-values of all tested rows form one family and
     are adjusted together (``adjust``: "holm", "bh" or "none") before the verdicts are set."""
     if factor <= 1.0:
         raise ValueError("factor must be greater than 1")
@@ -415,7 +206,7 @@ def compare_sides(baseline: SideResults, candidate: SideResults, factor: float =
     rows = []
     for name in names:
         info = baseline.benchmarks.get(name) or candidate.benchmarks.get(name) or infos.get(name) \
-            or BenchmarkInfo(name=name, type=guess_type(name), unit=_unit_for(guess_type(name)))
+            or BenchmarkInfo.from_name(name)
         # combinations: the union, in the order of the side that has the benchmark (baseline first)
         combos: List[Tuple[str, ...]] = []
         for side in (baseline, candidate):
@@ -506,23 +297,6 @@ def rows_with(rows: Iterable[Row], *statuses: str) -> List[Row]:
     return [r for r in rows if r.status in statuses]
 
 
-def load_side(results_dir: str, machine: str, commit: str, env_name: str, **kwargs) -> SideResults:
-    """Convenience: the results file asv writes for (machine, commit, environment), plus benchmarks.json."""
-    path = results_file(results_dir, machine, commit, env_name)
-    bj = os.path.join(results_dir, "benchmarks.json")
-    benchmarks = read_asv_benchmarks(bj) if os.path.isfile(bj) else None
-    return side_from_asv(path, benchmarks=benchmarks, **kwargs)
-
-
-def results_file(results_dir: str, machine: str, commit: str, env_name: str) -> str:
-    """asv's file name rule (asv.results.get_filename): long environment names are replaced by a hash."""
-    import hashlib
-
-    if env_name and len(env_name) >= 128:
-        env_name = "env-" + hashlib.md5(env_name.encode("utf-8")).hexdigest()
-    return os.path.join(results_dir, machine, f"{commit[:8]}-{env_name}.json")
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # command line: the pull-request gate
 # ---------------------------------------------------------------------------------------------------------------
@@ -597,15 +371,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.factor <= 1.0 or args.samples_per_round < 1:
         parser.error("--factor must be greater than 1 and --samples-per-round at least 1")
     problems: List[str] = []
-    infos = read_asv_benchmarks(args.benchmarks) if args.benchmarks and os.path.isfile(args.benchmarks) else {}
+    infos = read_benchmarks(args.benchmarks) if args.benchmarks and os.path.isfile(args.benchmarks) else {}
     selection = select_combinations(infos, args.bench) if infos and args.bench else None
     sides = []
     for role, path in (("baseline", args.baseline), ("candidate", args.candidate)):
         if not os.path.isfile(path):
             problems.append(f"no {role} results: {path} does not exist (the run broke before writing it)")
-            sides.append(SideResults(label=role, benchmarks={}, measurements={}))
+            sides.append(Side(label=role, benchmarks={}, measurements={}))
             continue
-        sides.append(side_from_asv(path, benchmarks=infos or None, label=role, selection=selection,
+        sides.append(load_side(path, benchmarks=infos or None, label=role, selection=selection,
                                    samples_per_round=args.samples_per_round))
     rows = compare_sides(sides[0], sides[1], args.factor, args.alpha, expected=selection, infos=infos,
                          samples_per_round=args.samples_per_round, min_rounds=args.min_rounds)

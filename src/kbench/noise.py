@@ -14,7 +14,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-from . import _io, _options, compare
+from . import _options, compare, results
 
 
 def configure(parser):
@@ -29,8 +29,8 @@ def configure(parser):
 def measure_noise(first_path, second_path, factor=compare.DEFAULT_FACTOR):
     """Deviation per benchmark class between two asv result files. Raises ValueError naming the file when one
     is missing, a folder, or not a readable asv result file."""
-    a = _io.side_from_asv(first_path, label="first")
-    b = _io.side_from_asv(second_path, label="second")
+    a = results.load_side(first_path, label="first")
+    b = results.load_side(second_path, label="second")
     rows = compare.compare_sides(a, b, factor=factor)
     by_class = defaultdict(list)
     flagged = defaultdict(int)

@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from . import _io, _options, compare, pypi
+from . import _io, _options, compare, pypi, results
 from .versions import InvalidVersion, parse as parse_version, same_version
 
 DEFAULT_ROUNDS = 8  # rounds (processes) per side: the independent evidence; compare.MIN_ROUNDS is the least
@@ -615,10 +615,10 @@ class ReleaseCheck:
         infos = {}
         if benchmarks_json.is_file():
             try:
-                infos = _io.read_asv_benchmarks(benchmarks_json)
+                infos = results.read_benchmarks(benchmarks_json)
             except ValueError as exc:
                 problems.append(str(exc))
-        selection = compare.select_combinations(infos, self.bench) if infos else None
+        selection = results.select_combinations(infos, self.bench) if infos else None
         side_results = []
         for s, env_name, env_path in zip(sides, env_names, env_paths):
             probe = probe_environment(env_path)
@@ -629,18 +629,18 @@ class ReleaseCheck:
             elif not same_version(probe.get("numba"), s.numba):
                 problems.append(f"{s.role} environment {env_name} imported numba {probe.get('numba')}, "
                                 f"expected {s.numba}")
-            path = Path(compare.results_file(str(self.results_dir), machine, commit, env_name))
+            path = Path(results.result_path(str(self.results_dir), machine, commit, env_name))
             if not path.is_file():
                 problems.append(f"no results for the {s.role} (numba {s.numba}): {path} was not written; the "
                                 f"environment could not be built or nothing ran")
-                side = compare.SideResults(label=s.numba, benchmarks={}, measurements={}, env={})
+                side = results.Side(label=s.numba, benchmarks={}, measurements={}, env={})
             else:
                 try:
-                    side = _io.side_from_asv(path, benchmarks=infos or None, label=s.numba,
+                    side = results.load_side(path, benchmarks=infos or None, label=s.numba,
                                              selection=selection, started_after=started_ms)
                 except ValueError as exc:
                     problems.append(f"cannot read the results of the {s.role} (numba {s.numba}): {exc}")
-                    side = compare.SideResults(label=s.numba, benchmarks={}, measurements={}, env={})
+                    side = results.Side(label=s.numba, benchmarks={}, measurements={}, env={})
             side.env.update(env_info)
             side.env.setdefault("env_name", env_name)
             side.env["results_file"] = str(path)

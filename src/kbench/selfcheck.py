@@ -21,7 +21,6 @@ same asv; the version that actually ran is reported.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import re
@@ -132,7 +131,6 @@ def asv_timings(root: str, cases, tmp: str, runner_path: Optional[str] = None) -
     """Run the cases with asv in this interpreter; {label: {"value", "samples"}} plus the versions used."""
     try:
         import asv
-        from asv import results as asv_results
     except ImportError as exc:
         raise SelfCheckError("asv is not installed here; install the bench extra (pip install -e '.[bench]')") from exc
     config = derived_config(root, tmp)
@@ -161,18 +159,14 @@ def asv_timings(root: str, cases, tmp: str, runner_path: Optional[str] = None) -
     files = [f for f in os.listdir(folder) if f.endswith(".json") and f != "machine.json"] if os.path.isdir(folder) else []
     if len(files) != 1:
         raise SelfCheckError(f"expected one asv result file in {folder}, found {files}")
-    res = asv_results.Results.load(os.path.join(folder, files[0]))
+    from . import results
+
+    stored = {(name, combo): m for name, combo, m in results.iter_measurements(
+        results.load_results(os.path.join(folder, files[0])))}
     out: Dict[str, Any] = {}
     for case in cases:
-        name, params = case_name(case), [repr(p) for p in case[3]]
-        value, samples = None, None
-        if name in res.get_all_result_keys():
-            stored_params = res.get_result_params(name)
-            combos = [list(c) for c in itertools.product(*stored_params)]
-            if params in combos:
-                j = combos.index(params)
-                value = res.get_result_value(name, stored_params)[j]
-                samples = res.get_result_samples(name, stored_params)[j]
+        m = stored.get((case_name(case), tuple(repr(p) for p in case[3])))
+        value, samples = (m.value, m.samples) if m is not None else (None, None)
         out[case_label(case)] = {"value": value, "samples": samples}
     return {"timings": out, "asv": asv.__version__, "asv_runner": runner_version(sys.executable, env),
             "stdout_tail": proc.stdout[-1500:]}

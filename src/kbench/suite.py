@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import hashlib
 import importlib
 import json
 import os
@@ -30,7 +29,7 @@ import subprocess
 import sys
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import _io
+from . import _io, results
 
 CONFIG_NAME = "asv.conf.json"
 QUICK_SUFFIX = "-quick"
@@ -76,9 +75,7 @@ def check_machine_name(name: str) -> str:
 
 def record_filename(env_name: str) -> str:
     """``environment-<asv env name>.json``; very long names are hashed the way asv hashes result files."""
-    if len(env_name) >= 128:
-        env_name = "env-" + hashlib.md5(env_name.encode("utf-8")).hexdigest()
-    return f"environment-{env_name}.json"
+    return f"environment-{results.env_file_stem(env_name)}.json"
 
 
 # ---------------------------------------------------------------------------------------------- config
@@ -188,8 +185,8 @@ def stage_existing_results(results_dir: str, machine_name: str, commit: str, can
     """Before ``asv run``: give asv the results already filed under ``canonical`` under the name asv looks for
     (so ``--skip-existing-successful`` sees them and asv adds to them). Refuses when both files exist: merging
     two histories of one commit is not something to do silently."""
-    canon_path = _result_path(results_dir, machine_name, commit, canonical)
-    asv_path = _result_path(results_dir, machine_name, commit, asv_name)
+    canon_path = results.result_path(results_dir, machine_name, commit, canonical)
+    asv_path = results.result_path(results_dir, machine_name, commit, asv_name)
     if not os.path.isfile(canon_path):
         return
     if os.path.isfile(asv_path):
@@ -208,8 +205,8 @@ def adopt_existing_results(results_dir: str, machine_name: str, commit: str, asv
     """After ``asv run``: file asv's path-named result file under ``canonical``, with the interpreter path
     replaced by the Python version and the key package versions as requirements (as in a matrix file). An
     unchanged file is left untouched. Returns the path written, or None when asv wrote nothing."""
-    asv_path = _result_path(results_dir, machine_name, commit, asv_name)
-    canon_path = _result_path(results_dir, machine_name, commit, canonical)
+    asv_path = results.result_path(results_dir, machine_name, commit, asv_name)
+    canon_path = results.result_path(results_dir, machine_name, commit, canonical)
     if not os.path.isfile(asv_path):
         return None
     with open(asv_path, encoding="utf-8") as fh:
@@ -251,14 +248,8 @@ def matrix_environments(config_path: str) -> List[Tuple[str, str]]:
         os.chdir(previous)
 
 
-def _result_path(results_dir: str, machine_name: str, commit: str, env_name: str) -> str:
-    if len(env_name) >= 128:
-        env_name = "env-" + hashlib.md5(env_name.encode("utf-8")).hexdigest()
-    return os.path.join(results_dir, machine_name, f"{commit[:8]}-{env_name}.json")
-
-
 def _result_exists(results_dir: str, machine_name: str, commit: str, env_name: str) -> bool:
-    return os.path.isfile(_result_path(results_dir, machine_name, commit, env_name))
+    return os.path.isfile(results.result_path(results_dir, machine_name, commit, env_name))
 
 
 def damaged_results(results_dir: str, machine_name: str, commit: str, env_names: List[str]) -> List[str]:
@@ -267,7 +258,7 @@ def damaged_results(results_dir: str, machine_name: str, commit: str, env_names:
     names it and leaves it as it is."""
     problems = []
     for env_name in env_names:
-        path = _result_path(results_dir, machine_name, commit, env_name)
+        path = results.result_path(results_dir, machine_name, commit, env_name)
         if os.path.isfile(path):
             try:
                 _io.load_asv_results(path)
