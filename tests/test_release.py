@@ -272,9 +272,9 @@ def test_a_check_files_results_under_kbenchs_machine_name(monkeypatch, tmp_path)
     monkeypatch.setattr(asv_machine.MachineCollection, "get_machine_file_path",
                         staticmethod(lambda: str(tmp_path / "asv-machine.json")))
     monkeypatch.delenv("KBENCH_MACHINE", raising=False)
-    from kbench import suite
+    from kbench import machine
 
-    assert release.ensure_machine(None) == suite.default_machine_name()
+    assert release.ensure_machine(None) == machine.default_machine_name()
     monkeypatch.setenv("KBENCH_MACHINE", "my-runner")
     assert release.ensure_machine(None) == "my-runner"
 

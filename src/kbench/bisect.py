@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
 import re
 import sys
@@ -25,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Generic, List, Optional, Sequence, Tuple, TypeVar
 
-from . import _io, _options, compare, pypi, release, results
+from . import _io, _options, asvenv, compare, pypi, release, repo, results
 from .versions import parse as parse_version, same_version
 
 M = TypeVar("M")
@@ -177,8 +176,7 @@ class Bisector:
         side = release.side_requirements("measured", version, conf, c.python, c.resolver)
         side.env_nobuild = dict(side.env_nobuild, **{release.SIDE_ENV_VAR: f"{c.run_id}-bisect"})
         derived = release.derive_config(conf, c.config_path.parent, [side], c.python, c.results_dir, c.env_dir)
-        path = tmp / f"asv-{version}.json"
-        path.write_text(json.dumps(derived, indent=2))
+        path = asvenv.write_config(derived, tmp / f"asv-{version}.json")
         names, paths = release.asv_environments(path, 1, c.python)
         return path, names[0], paths[0]
 
@@ -250,7 +248,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         release.require_asv()
         return _main(args)
-    except (release.CheckError, pypi.PackageIndexError, MeasureError, ValueError) as exc:
+    except (repo.RepoError, pypi.PackageIndexError, MeasureError, ValueError) as exc:
         print(f"kbench bisect: {exc}", file=sys.stderr)
         return 2
 

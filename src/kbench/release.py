@@ -28,18 +28,17 @@ import argparse
 import collections
 import dataclasses
 import datetime
-import json
 import math
-import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from . import _io, _options, compare, pypi, results
+from . import _io, _options, asvenv, compare, pypi, results
+from .asvenv import INTERRUPTED, ensure_machine, probe_environment, run_asv  # noqa: F401 - bisect uses them
+from .repo import RepoError, load_config as load_asv_config, repo_root as find_repo_root, require_head as head_commit
 from .versions import InvalidVersion, parse as parse_version, same_version
 
 DEFAULT_ROUNDS = 8  # rounds (processes) per side: the independent evidence; compare.MIN_ROUNDS is the least
@@ -60,7 +59,7 @@ PINNED_FIRST = ("numpy", "llvmlite", "numba")  # asv installs requirements one b
 NUMBA_KEYS = ("numba", "llvmlite")
 
 
-class CheckError(RuntimeError):
+class CheckError(RepoError):
     """The check could not be set up or run (exit status 2)."""
 
 
@@ -117,7 +116,7 @@ def main(args: argparse.Namespace) -> int:
         require_asv()
         check = ReleaseCheck.from_args(args)
         return check.run()
-    except (CheckError, pypi.PackageIndexError) as exc:
+    except (RepoError, pypi.PackageIndexError) as exc:
         print(f"kbench release-check: {exc}", file=sys.stderr)
         return 2
 
@@ -133,46 +132,8 @@ def require_asv() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# repository, config, machine
+# config
 # ---------------------------------------------------------------------------------------------------------------
-def find_repo_root(start: Optional[Path] = None) -> Path:
-    start = Path(start or os.getcwd()).resolve()
-    try:
-        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True)
-        if out.returncode == 0 and out.stdout.strip():
-            return Path(out.stdout.strip())
-    except OSError:
-        pass
-    for parent in [start, *start.parents]:
-        if (parent / "asv.conf.json").is_file():
-            return parent
-    raise CheckError(f"{start} is not inside a git repository with an asv.conf.json")
-
-
-def head_commit(repo: Path) -> str:
-    out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise CheckError(f"cannot read the current commit of {repo}: {out.stderr.strip()}")
-    return out.stdout.strip()
-
-
-def load_asv_config(path: Path) -> Dict[str, Any]:
-    """The config as a dict. asv allows // comments in its JSON; so do we."""
-    if not path.is_file():
-        raise CheckError(f"asv config {path} not found")
-    text = path.read_text(encoding="utf-8")
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        from asv import util as asv_util
-
-        return asv_util.load_json(str(path), js_comments=True)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is reported the same way
-        raise CheckError(f"cannot read {path}: {exc}") from exc
-
-
 def matrix_requirements(conf: Dict[str, Any]) -> "collections.OrderedDict[str, Any]":
     """The ``req`` part of an asv matrix (new style ``{"req": {...}}`` or legacy flat style), in order."""
     matrix = conf.get("matrix") or {}
@@ -233,19 +194,6 @@ def default_python(conf: Dict[str, Any]) -> str:
     if pythons:
         return str(pythons[0])
     return f"{sys.version_info[0]}.{sys.version_info[1]}"
-
-
-def ensure_machine(name: Optional[str]) -> str:
-    """The machine name results are filed under (``name``, else ``KBENCH_MACHINE``, else the name `kbench run`
-    derives from the host kind, never asv's hostname default), with a complete asv machine entry for it (asv
-    run would otherwise ask questions on the terminal)."""
-    from .harness import ensure_asv_machine
-
-    if name is None:
-        from .suite import default_machine_name
-
-        name = os.environ.get("KBENCH_MACHINE") or default_machine_name()
-    return ensure_asv_machine(name)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -359,142 +307,23 @@ def side_requirements(role: str, numba_version: str, conf: Dict[str, Any], pytho
 
 def derive_config(base: Dict[str, Any], base_dir: Path, sides: Sequence[SideSpec], python: str,
                   results_dir: Path, env_dir: Optional[Path] = None) -> Dict[str, Any]:
-    """The repository's config with its matrix replaced by exactly the given environments.
-
-    Paths become absolute (the derived file lives in a temporary folder); environments are declared as asv
-    ``include`` entries, and an ``exclude`` rule that matches every Python switches the regular matrix off.
-    """
-    conf = json.loads(json.dumps(base))
-    for key, default in (("repo", "."), ("benchmark_dir", "benchmarks"), ("env_dir", "env"),
-                         ("html_dir", "html")):
-        value = conf.get(key, default)
-        if key == "repo" and re.match(r"^[a-z+]+://", str(value)):
-            continue
-        conf[key] = str((base_dir / value).resolve())
-    conf["results_dir"] = str(Path(results_dir).resolve())
-    if env_dir is not None:
-        conf["env_dir"] = str(Path(env_dir).resolve())
-    conf["environment_type"] = "virtualenv"
-    conf["pythons"] = [python]
-    conf["matrix"] = {}
-    conf["exclude"] = [{"python": ".*"}]
-    conf["include"] = [s.include_entry(python) for s in sides]
-    conf.pop("conda_channels", None)
-    conf.pop("conda_environment_file", None)
-    return conf
+    """The repository's config with its matrix replaced by exactly these sides' environments
+    (:func:`kbench.asvenv.derive_config`)."""
+    return asvenv.derive_config(base, base_dir, [s.include_entry(python) for s in sides], python, results_dir,
+                                env_dir)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # running asv
 # ---------------------------------------------------------------------------------------------------------------
-def asv_entry(argv: Optional[Sequence[str]] = None) -> int:
-    """asv's command line, except that the working directory stays where it is.
-
-    ``asv --config PATH`` changes into the config's folder; our derived config lives in a temporary folder, but
-    asv must run from the repository root (it reads pyproject.toml from there and tells the benchmarks so in
-    ASV_CONF_DIR). Every path in the derived config is absolute, so nothing else depends on the folder.
-    """
-    from asv import commands, util
-    from asv.console import log
-
-    parser, _ = commands.make_argparser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "func"):
-        parser.print_help()
-        return 1
-    log.enable(args.verbose)
-    if getattr(args, "config", None):
-        args.config = os.path.abspath(args.config)
-    try:
-        result = args.func(args)
-    except util.UserError as exc:
-        log.error(str(exc))
-        return 1
-    finally:
-        log.flush()
-    return int(result or 0)
-
-
-INTERRUPTED = 130  # run_asv's status when Ctrl-C stopped asv, as a shell reports it
-
-
-def run_asv(asv_args: Sequence[str], cwd: Path, log_tail: int = 80) -> "tuple[int, List[str]]":
-    """Run asv (through :func:`asv_entry`) in ``cwd``; its output goes to our stderr as it comes. Returns the
-    exit status and the last lines of output.
-
-    On Ctrl-C, asv (which got the same SIGINT) is left to stop on its own while its output is still read, so
-    it is neither killed nor cut off by a closed pipe halfway through saving a result file; a second Ctrl-C
-    kills it. The status is then :data:`INTERRUPTED`."""
-    cmd = [sys.executable, "-c", "import sys; from kbench.release import asv_entry; sys.exit(asv_entry())",
-           *asv_args]
-    from .harness import asv_subprocess_env
-
-    env = asv_subprocess_env(str(cwd), dict(os.environ, PYTHONUNBUFFERED="1"))
-    tail: "collections.deque[str]" = collections.deque(maxlen=log_tail)
-    print("kbench: asv " + " ".join(asv_args), file=sys.stderr, flush=True)
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            bufsize=1)
-    assert proc.stdout is not None
-    try:
-        for line in proc.stdout:
-            sys.stderr.write(line)
-            tail.append(line.rstrip("\n"))
-        return proc.wait(), list(tail)
-    except KeyboardInterrupt:
-        print("kbench: interrupted; letting asv stop and keep what it saved (Ctrl-C again to kill it)",
-              file=sys.stderr, flush=True)
-        try:
-            for line in proc.stdout:
-                sys.stderr.write(line)
-                tail.append(line.rstrip("\n"))
-            proc.wait()
-        except KeyboardInterrupt:
-            proc.kill()
-            proc.wait()
-        tail.append("interrupted (Ctrl-C)")
-        return INTERRUPTED, list(tail)
-
-
-PROBE = r"""
-import json, sys
-out = {"python": sys.version.split()[0]}
-for mod in ("numba", "llvmlite", "numpy", "scipy", "kernels"):
-    try:
-        m = __import__(mod)
-        out[mod] = getattr(m, "__version__", "?")
-        out[mod + "_path"] = getattr(m, "__file__", None)
-    except Exception as exc:
-        out[mod] = None
-        out[mod + "_error"] = repr(exc)
-print(json.dumps(out))
-"""
-
-
-def probe_environment(env_path: Path) -> Dict[str, Any]:
-    """Import Numba and friends with the environment's own Python and report what really loaded."""
-    python = env_path / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    if not python.exists():
-        return {"error": f"no Python at {python}"}
-    proc = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True, cwd=tempfile.gettempdir(),
-                          timeout=300)
-    if proc.returncode != 0:
-        return {"error": (proc.stderr or proc.stdout).strip()[-500:]}
-    try:
-        return json.loads(proc.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        return {"error": f"unexpected probe output: {proc.stdout[-300:]!r}"}
-
-
 def asv_environments(config_file: Path, expected: int, python: str):
-    """asv's own names and folders for the environments of a derived config, in the config's order."""
-    from asv import config as asv_config, environment as asv_environment
-
-    conf = asv_config.Config.load(str(config_file))
-    envs = list(asv_environment.get_environments(conf, None, verbose=False))
+    """asv's own names and folders for the environments of a derived config, in the config's order; a
+    CheckError when there are not ``expected`` of them."""
+    envs = asvenv.environments(config_file)
     if len(envs) != expected:
         raise CheckError(f"the derived asv config gives {len(envs)} environment(s) instead of {expected} "
                          f"(is Python {python} installed? asv looks for python{python} on PATH, and needs virtualenv)")
-    return [e.name for e in envs], [Path(e._path) for e in envs]
+    return [name for name, _ in envs], [folder for _, folder in envs]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -600,7 +429,7 @@ class ReleaseCheck:
         problems: List[str] = []
         with tempfile.TemporaryDirectory(prefix="kbench-release-check-") as tmp:
             config_file = Path(tmp) / "asv.conf.json"
-            config_file.write_text(json.dumps(derived, indent=2))
+            asvenv.write_config(derived, config_file)
             env_names, env_paths = asv_environments(config_file, 2, self.python)
             started_ms = (time.time() - 1.0) * 1000.0  # asv's started_at is a JS timestamp
             rc, tail = run_asv(self.asv_run_args(config_file, commit, machine), cwd=self.repo)

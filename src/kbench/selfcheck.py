@@ -100,16 +100,12 @@ def timeit_seconds(fn, args, repeats: int = REPEATS, repeat_seconds: float = REP
 # ------------------------------------------------------------------------------------------- through asv
 
 def derived_config(root: str, tmp: str) -> str:
-    """A copy of the repository's asv.conf.json writing everything under ``tmp``."""
-    with open(os.path.join(root, "asv.conf.json"), encoding="utf-8") as fh:
-        conf = json.load(fh)
-    conf.update(repo=root, benchmark_dir=os.path.join(root, conf.get("benchmark_dir", "benchmarks")),
-                results_dir=os.path.join(tmp, "results"), html_dir=os.path.join(tmp, "html"),
-                env_dir=os.path.join(tmp, "env"), branches=["HEAD"])
-    path = os.path.join(tmp, "asv.conf.json")
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(conf, fh)
-    return path
+    """A copy of the repository's asv.conf.json writing everything under ``tmp``
+    (:func:`kbench.asvenv.scratch_config`); returns its path."""
+    from . import asvenv, repo
+
+    conf = asvenv.scratch_config(repo.load_config(os.path.join(root, repo.CONFIG_NAME)), root, tmp)
+    return str(asvenv.write_config(conf, os.path.join(tmp, repo.CONFIG_NAME)))
 
 
 def _run(cmd: Sequence[str], cwd: str, env: Dict[str, str]) -> subprocess.CompletedProcess:
@@ -137,9 +133,12 @@ def asv_timings(root: str, cases, tmp: str, runner_path: Optional[str] = None) -
     env = dict(os.environ)
     if runner_path:
         env["ASV_PYTHONPATH"] = os.path.abspath(runner_path)
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
-    if not commit:
-        raise SelfCheckError(f"{root} is not a git checkout with a commit (asv files results per commit)")
+    from . import repo
+
+    try:
+        commit = repo.require_head(root)
+    except repo.RepoError as exc:
+        raise SelfCheckError(str(exc)) from None
     machine = "kbench-selfcheck"
     asv_cmd = [sys.executable, "-m", "asv"]
     from .harness import ensure_asv_machine
@@ -286,7 +285,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def find_root() -> str:
-    from .suite import find_config
+    from .repo import find_config
 
     config = find_config()
     if not config:
