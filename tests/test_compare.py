@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kbench import bisect as kbisect
-from kbench import compare, results, stats
+from kbench import compare, report, results, stats
 
 DATA = Path(__file__).resolve().parent / "data"
 SYN = DATA / "synthetic"
@@ -364,13 +364,13 @@ def test_the_family_of_tests_matters():
 
 
 def test_formatting():
-    assert compare.format_value(1.234e-3, "seconds") == "1.234 ms"
-    assert compare.format_value(98.6e-6, "seconds") == "98.6 µs"
-    assert compare.format_value(2.5, "seconds") == "2.5 s"
-    assert compare.format_value(3 * 2**20, "bytes") == "3 MiB"
-    assert compare.format_value(12.5, "GB/s") == "12.5 GB/s"
-    assert compare.format_value(None, "seconds") == "n/a"
-    assert compare.format_ratio(math.inf) == "inf"
+    assert report.format_value(1.234e-3, "seconds") == "1.234 ms"
+    assert report.format_value(98.6e-6, "seconds") == "98.6 µs"
+    assert report.format_value(2.5, "seconds") == "2.5 s"
+    assert report.format_value(3 * 2**20, "bytes") == "3 MiB"
+    assert report.format_value(12.5, "GB/s") == "12.5 GB/s"
+    assert report.format_value(None, "seconds") == "n/a"
+    assert report.format_ratio(math.inf) == "inf"
 
 
 # --- bisect -----------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Generic, List, Optional, Sequence, Tuple, TypeVar
 
 from . import _io, _options, asvenv, compare, pypi, release, repo, results
+from . import report as report_md
 from .versions import parse as parse_version, same_version
 
 M = TypeVar("M")
@@ -137,7 +138,7 @@ def choose_combinations(info: results.BenchmarkInfo, wanted: Dict[str, List[str]
     chosen = []
     for combo in info.combinations():
         named = dict(zip(info.param_names, combo))
-        if all(any(v in (named[k], compare._unquote(named[k])) for v in vals) for k, vals in wanted.items()):
+        if all(any(v in (named[k], report_md.unquote(named[k])) for v in vals) for k, vals in wanted.items()):
             chosen.append(combo)
     if not chosen:
         raise release.CheckError(f"no parameter combination of {info.name} matches "
@@ -274,10 +275,10 @@ def _main(args: argparse.Namespace, index: Optional[pypi.ReleaseIndex] = None) -
     result = bisect_releases(releases, bis.measure, bis.is_slower,
                              log=lambda msg: print(f"kbench bisect: {msg}", file=sys.stderr))
     report = bisect_report(result, bis, time.time() - t0)
-    md = render_bisect_markdown(report)
+    md = report_md.render_bisect(report)
     stem = f"bisect-{re.sub(r'[^A-Za-z0-9_.-]+', '_', args.bench)}-{good}-to-{bad}"
     _io.atomic_write_text(out_dir / f"{stem}.md", md)
-    _io.atomic_write_json(out_dir / f"{stem}.json", release.json_safe(report))
+    _io.atomic_write_json(out_dir / f"{stem}.json", report_md.json_safe(report))
     print(md)
     print(f"kbench: report written to {out_dir / stem}.md and .json", file=sys.stderr)
     return 0 if result.first_bad else 1
@@ -301,23 +302,3 @@ def bisect_report(result: BisectResult, bis: Bisector, wall: float) -> Dict[str,
                          "ratio": compare.RATIO,
                          "test": compare.TEST, "adjust": compare.DEFAULT_ADJUST, "python": bis.check.python},
             "wall_seconds": round(wall, 1), "steps": steps}
-
-
-def render_bisect_markdown(report: Dict[str, Any]) -> str:
-    s = report["settings"]
-    out = [f"# Bisect: `{report['benchmark']}` from Numba {report['good']} to {report['bad']}", "",
-           f"**{report['reason']}.** Measured {len(report['measured'])} of {len(report['releases'])} releases "
-           f"({', '.join(report['releases'])}); slower means a regression against {report['good']} by the "
-           f"release check's rule: " + release._rule_text(s), "",
-           "| numba | verdict | params | ratio to good | test (p, adjusted q) | median |", "|---|---|---|---|---|---|"]
-    for step in sorted(report["steps"], key=lambda st: parse_version(st["version"])):
-        for r in step["rows"]:
-            verdict = "good (reference)" if step["version"] == report["good"] else \
-                ("slower" if step["slower"] else "like good")
-            cand = r.get("candidate") or {}
-            out.append(f"| {step['version']} | {verdict} | {compare.format_params(r['params']) or '-'} | "
-                       f"{compare.format_ratio(r['ratio'])} | {compare.format_p(compare.Row(**r))} | "
-                       f"{compare.format_value(cand.get('median'), r['unit'])} |")
-    out += ["", f"Commit `{report['commit'][:12]}`, machine `{report['machine']}`, wall time "
-                f"{report['wall_seconds']:.0f} s.", ""]
-    return "\n".join(out)

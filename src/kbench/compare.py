@@ -48,6 +48,7 @@ from .stats import (DECREASE, DEFAULT_ADJUST, DEFAULT_ALPHA, DEFAULT_FACTOR, FAI
                     IMPROVEMENT, INCREASE, MIN_ROUNDS, MISSING, NOT_SIGNIFICANT, NOT_TESTED, RATIO, REGRESSION,
                     SKIPPED, SKIPPED_ONE_SIDE, TEST, UNCHANGED, UNDECIDED, adjust_pvalues, median_ratio,
                     ratio_of, round_medians, verdict, welch_log_test)
+from . import report
 from .results import BenchmarkInfo, Measurement, Side, read_benchmarks, load_side, select_combinations
 
 ONE_RUN_DETAIL = "one run per side: not tested"
@@ -80,7 +81,7 @@ class Row:
 
     @property
     def params_text(self) -> str:
-        return format_params(self.params)
+        return report.format_params(self.params)
 
 
 def _summary(m: Optional[Measurement], medians: Optional[List[float]] = None) -> Optional[Dict[str, Any]]:
@@ -241,54 +242,6 @@ def summarise(rows: Sequence[Row]) -> Dict[str, int]:
     return counts
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# formatting
-# ---------------------------------------------------------------------------------------------------------------
-def _unquote(text: str) -> str:
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1]
-    return text
-
-
-def format_params(params: Dict[str, str]) -> str:
-    return ", ".join(f"{k}={_unquote(str(v))}" for k, v in params.items())
-
-
-def format_value(value: Optional[float], unit: str, digits: int = 4) -> str:
-    """A value with a readable unit: 1.23 ms, 4.5 MiB; other units are printed as given."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return str(value)
-    if unit == "seconds":
-        for scale, suffix in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")):
-            if abs(value) >= scale or scale == 1e-9:
-                return f"{value / scale:.{digits}g} {suffix}"
-    if unit == "bytes":
-        for scale, suffix in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"), (1, "B")):
-            if abs(value) >= scale or scale == 1:
-                return f"{value / scale:.{digits}g} {suffix}"
-    return f"{value:.{digits}g} {unit}".rstrip()
-
-
-def format_ratio(ratio: Optional[float]) -> str:
-    if ratio is None:
-        return ""
-    if math.isinf(ratio):
-        return "inf"
-    return f"{ratio:.3f}"
-
-
-def format_p(row: Row) -> str:
-    """The test cell of a report: raw p and adjusted q, or why there was no test."""
-    if row.test == TEST and row.p_value is not None:
-        q = f", q {row.q_value:.2g}" if row.q_value is not None else ""
-        return f"p {row.p_value:.2g}{q}"
-    if row.test in ("mann-whitney-u", "ci99-overlap"):  # reports written before the rule changed
-        return f"{row.test} (old rule)"
-    return "not tested"
-
-
 def is_gating_failure(rows: Iterable[Row]) -> bool:
     return any(r.gates for r in rows)
 
@@ -302,48 +255,9 @@ def rows_with(rows: Iterable[Row], *statuses: str) -> List[Row]:
 # ---------------------------------------------------------------------------------------------------------------
 def render_markdown(rows: Sequence[Row], base_label: str, cand_label: str, settings: Dict[str, Any],
                     problems: Sequence[str] = ()) -> str:
-    """A short Markdown report of a comparison: verdict, rule, then regressions, improvements, undecided,
-    not tested and failed rows (unchanged ones are only counted)."""
-    counts = summarise(rows)
-    n_reg = counts.get(REGRESSION, 0)
-    if problems:
-        verdict = "broken (not a regression)"
-    elif n_reg:
-        verdict = f"{n_reg} regression(s)"
-    elif not counts.get("tested"):
-        verdict = "nothing tested, no verdict either way"
-    else:
-        verdict = "no regression"
-    out = [f"**Result: {verdict}.** {base_label} → {cand_label}: {settings.get('rounds', '?')} interleaved rounds "
-           f"of {settings.get('samples_per_round', '?')} samples per side. A change counts when the ratio of the "
-           f"medians of the round medians passes {settings['factor']:g}× (or 1/{settings['factor']:g}) and "
-           f"Welch's t-test on the log round medians gives q < {settings['alpha']:g} after {settings['adjust']} "
-           f"adjustment over the {counts.get('tested', 0)} tested rows; fewer than {settings['min_rounds']} rounds "
-           f"on a side: not tested. Undecided and not-tested rows are reported, they do not fail.", ""]
-    for p in problems:
-        out.append(f"- problem: {p}")
-    if problems:
-        out.append("")
-    out.append(", ".join(f"{counts[k]} {k}" for k in sorted(counts) if k not in ("total", "compared", "tested"))
-               + f" (of {counts['total']}).")
-    out.append("")
-    for title, statuses in (("Regressions", (REGRESSION,)), ("Improvements", (IMPROVEMENT,)),
-                            ("Undecided: beyond the factor, not significant", (UNDECIDED,)),
-                            ("Increases/decreases of track_/mem_ benchmarks (never gating)", (INCREASE, DECREASE)),
-                            ("Not tested", (NOT_TESTED,)), ("Failed", (FAILED,))):
-        chosen = rows_with(rows, *statuses)
-        if not chosen:
-            continue
-        out += [f"### {title} ({len(chosen)})", "", "| benchmark | params | ratio | test | note |",
-                "|---|---|---|---|---|"]
-        chosen = sorted(chosen, key=lambda r: -abs(math.log(r.ratio)) if r.ratio and r.ratio > 0
-                        and not math.isinf(r.ratio) else 0.0)
-        for r in chosen:
-            cells = [f"`{r.benchmark}`", format_params(r.params) or "-", format_ratio(r.ratio), format_p(r),
-                     r.detail or r.status]
-            out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-        out.append("")
-    return "\n".join(out)
+    """The pull-request gate's Markdown (:func:`kbench.report.render_comparison`)."""
+    return report.render_comparison([r.to_json() for r in rows], summarise(rows), base_label, cand_label, settings,
+                                    problems)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -401,21 +315,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump({"settings": settings, "exit_status": status, "problems": problems,
-                       "summary": summarise(rows), "rows": [_json_safe(r.to_json()) for r in rows]}, fh, indent=2)
+                       "summary": summarise(rows), "rows": [report.json_safe(r.to_json()) for r in rows]}, fh, indent=2)
     print(md)
     for p in problems:
         print(f"kbench.compare: {p}", file=sys.stderr)
     return status
-
-
-def _json_safe(obj):
-    if isinstance(obj, float):
-        return None if math.isnan(obj) else ("inf" if obj == math.inf else "-inf" if obj == -math.inf else obj)
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    return obj
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through main() in the tests

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from . import _io, _options, asvenv, compare, pypi, results
+from . import report as report_md
 from .asvenv import INTERRUPTED, ensure_machine, probe_environment, run_asv  # noqa: F401 - bisect uses them
 from .repo import RepoError, load_config as load_asv_config, repo_root as find_repo_root, require_head as head_commit
 from .versions import InvalidVersion, parse as parse_version, same_version
@@ -497,11 +498,11 @@ class ReleaseCheck:
         regressions = [r for r in rows if r.gates]
         status = 2 if problems else (1 if regressions else 0)
         report = self._report(commit, machine, sides, side_results, rows, problems, status, wall)
-        md = render_markdown(report)
+        md = report_md.render_release_check(report)
         # the run id keeps every report: a second check of the same pair (an A/A, a re-run) adds a file
         stem = f"release-check-{self.baseline}-vs-{self.candidate}-{self.run_id}"
         _io.atomic_write_text(self.output_dir / f"{stem}.md", md)
-        _io.atomic_write_json(self.output_dir / f"{stem}.json", json_safe(report))
+        _io.atomic_write_json(self.output_dir / f"{stem}.json", report_md.json_safe(report))
         print(md)
         print(f"kbench: report written to {self.output_dir / stem}.md and .json", file=sys.stderr)
         for p in problems:
@@ -530,143 +531,3 @@ class ReleaseCheck:
             "wall_seconds": round(wall, 1),
             "rows": [r.to_json() for r in rows],
         }
-
-
-def json_safe(obj):
-    """Strict JSON: infinite ratios become "inf", NaN becomes null, paths become strings."""
-    import math
-
-    if isinstance(obj, float):
-        if math.isnan(obj):
-            return None
-        if math.isinf(obj):
-            return "inf" if obj > 0 else "-inf"
-        return obj
-    if isinstance(obj, dict):
-        return {str(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_safe(v) for v in obj]
-    if isinstance(obj, Path):
-        return str(obj)
-    return obj
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Markdown
-# ---------------------------------------------------------------------------------------------------------------
-def _side_value(row: Dict[str, Any], side: str) -> str:
-    s = row.get(side) or {}
-    value = s.get("median")
-    text = compare.format_value(value, row["unit"])
-    if s.get("q_25") is not None and s.get("q_75") is not None and value is not None:
-        half = (s["q_75"] - s["q_25"]) / 2.0
-        text += f" ±{compare.format_value(half, row['unit'], digits=2)}"
-    if s.get("n"):
-        text += f" (n={s['n']})"
-    return text
-
-
-def _p_text(row: Dict[str, Any]) -> str:
-    return compare.format_p(compare.Row(**row))
-
-
-def _table(rows: Sequence[Dict[str, Any]], base_label: str, cand_label: str, with_detail: bool = False) -> str:
-    head = ["benchmark", "params", "ratio", "test (p, adjusted q)", f"numba {base_label}", f"numba {cand_label}"]
-    if with_detail:
-        head.append("note")
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
-    for r in rows:
-        cells = [f"`{r['benchmark']}`", compare.format_params(r["params"]) or "-",
-                 compare.format_ratio(r["ratio"]), _p_text(r), _side_value(r, "baseline"),
-                 _side_value(r, "candidate")]
-        if with_detail:
-            cells.append(r.get("detail") or r["status"])
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines)
-
-
-def render_markdown(report: Dict[str, Any]) -> str:
-    b, c = report["baseline"]["version"], report["candidate"]["version"]
-    rows = report["rows"]
-    by = collections.defaultdict(list)
-    for r in rows:
-        by[r["status"]].append(r)
-    s = report["settings"]
-    verdict = {0: "no regression", 1: f"{len(by[compare.REGRESSION])} regression(s)",
-               2: "the run broke, see Problems"}[report["exit_status"]]
-    open_ = [f"{len(by[st])} {st}" for st in (compare.UNDECIDED, compare.NOT_TESTED) if by[st]]
-    if open_ and report["exit_status"] != 2:
-        verdict += f"; {', '.join(open_)}"
-    out = [f"# Release check: Numba {b} → {c}", "",
-           f"**Result: {verdict}** (exit status {report['exit_status']}). "
-           f"Commit `{report['commit'][:12]}` on machine `{report['machine']}`, Python {report['python']}; "
-           + _rule_text(s) + (f" Benchmarks: `{'`, `'.join(s['bench'])}`." if s["bench"] else ""), ""]
-    out += ["## Environments", "", "| side | numba | llvmlite | numpy | scipy | python | asv environment |",
-            "|---|---|---|---|---|---|---|"]
-    for role in ("baseline", "candidate"):
-        env = report[role]["env"]
-        imp = env.get("imported") or {}
-        out.append(f"| {role} | {imp.get('numba') or report[role]['version']} | {imp.get('llvmlite', '?')} | "
-                   f"{imp.get('numpy', '?')} | {imp.get('scipy', '?')} | {imp.get('python', '?')} | "
-                   f"`{env.get('env_name', '?')}` |")
-    out.append("")
-    if report["problems"]:
-        out += ["## Problems", ""] + [f"- {p}" for p in report["problems"]] + [""]
-    sections = [
-        ("Regressions", [compare.REGRESSION], False),
-        ("Improvements", [compare.IMPROVEMENT], False),
-        ("Failed benchmarks", [compare.FAILED], True),
-        ("Other changes (track_/mem_/peakmem_, reported, never gating)", [compare.INCREASE, compare.DECREASE],
-         True),
-        (f"Undecided: beyond {s['factor']:g}× but not significant (reported, not a failure)",
-         [compare.UNDECIDED, "not significant"], True),
-        ("Not tested (too few rounds, or rounds not recoverable; neutral)", [compare.NOT_TESTED], True),
-        ("Missing or skipped on one side", [compare.MISSING, compare.SKIPPED_ONE_SIDE], True),
-    ]
-    for title, statuses, detail in sections:
-        chosen = [r for st in statuses for r in by[st]]
-        if not chosen and title not in ("Regressions", "Improvements"):
-            continue
-        out += [f"## {title}", ""]
-        if chosen:
-            chosen.sort(key=lambda r: -(abs(_log(r["ratio"])) if r["ratio"] is not None else 0))
-            out += [_table(chosen, b, c, with_detail=detail), ""]
-        else:
-            out += ["None.", ""]
-    if rows:
-        out += ["<details><summary>All results</summary>", "",
-                _table(sorted(rows, key=lambda r: (r["benchmark"], compare.format_params(r["params"]))), b, c,
-                       with_detail=True), "", "</details>", ""]
-    summ = report["summary"]
-    out += ["## Summary", "",
-            f"{summ.get('total', 0)} parameter combinations: " + ", ".join(
-                f"{summ[k]} {k}" for k in sorted(summ) if k not in ("total", "compared")) + ".",
-            f"Values are medians of the recorded samples ± half the interquartile range; n is the number of "
-            f"samples (rounds × samples per round). Wall time {report['wall_seconds']:.0f} s.", ""]
-    return "\n".join(out)
-
-
-_ADJUST_TEXT = {"holm": "Holm's adjustment (family-wise error rate)",
-                "bh": "Benjamini-Hochberg (false discovery rate)", "none": "no adjustment"}
-
-
-def _rule_text(s: Dict[str, Any]) -> str:
-    """The rule of a report in one sentence (older reports, without samples_per_round, say less)."""
-    rounds = f"{s['rounds']} interleaved rounds{' (quick)' if s.get('quick') else ''}"
-    if s.get("samples_per_round"):
-        rounds += f" of {s['samples_per_round']} samples each"
-    return (f"{rounds} per side. The unit of evidence is a round (one process): a change counts when the "
-            f"ratio of the {'medians' if s.get('ratio') else 'geometric means'} of the round medians passes "
-            f"{s['factor']:g}× (or 1/{s['factor']:g}) "
-            f"and Welch's t-test on the log round medians is significant after "
-            f"{_ADJUST_TEXT.get(s.get('adjust'), 'adjustment')} over all tested rows (q < {s['alpha']:g}); a row "
-            f"with fewer than "
-            f"{s.get('min_rounds', compare.MIN_ROUNDS)} rounds on a side is not tested.")
-
-
-def _log(x: float) -> float:
-    import math
-
-    if x is None or x <= 0 or math.isinf(x):
-        return 0.0
-    return math.log(x)

@@ -234,7 +234,7 @@ def run_check(root: str, bound: float = DEFAULT_BOUND, runner_path: Optional[str
 
 
 def render(report: Dict[str, Any]) -> str:
-    from .compare import format_value
+    from .report import format_value
 
     lines = [f"kbench selfcheck: asv {report['asv']}, asv_runner {report['asv_runner']} in the benchmark "
              f"processes; bound {report['bound']}x; {report['rounds']} rounds of each method", "",

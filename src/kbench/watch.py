@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 from . import _io, versions
+from . import report as report_md
 
 PACKAGE = "numba"
 DEFAULT_STATE = Path("results") / "release-checks" / "checked.json"
@@ -305,28 +306,6 @@ def marker(version: str) -> str:
     return f"<!-- {MARKER_PREFIX} {_clean_version(version)} -->"
 
 
-_OUTCOME_TEXT = {
-    "regression": "at least one benchmark is slower with this release beyond the factor, and its interleaved "
-    "rounds show it is real (the release check's rule, docs/release-check.md)",
-    "no-regression": "no statistically backed slowdown; changes that stayed undecided or could not be tested, "
-    "if any, are listed in the report and are not regressions",
-    "broken": "the check could not be completed (a benchmark, the environment or the runner failed); "
-    "this says nothing either way about performance",
-}
-
-
-def _fence(text: str) -> str:
-    longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=2)
-    return "`" * (longest + 1)
-
-
-def _truncate(text: str, limit: int, where: str) -> str:
-    if len(text) <= limit:
-        return text
-    note = f"\n... (truncated; the full report is {where})\n"
-    return text[: max(0, limit - len(note))] + note
-
-
 def render_issue_body(
     version: str,
     reports: Mapping[str, str | None],
@@ -349,67 +328,8 @@ def render_issue_body(
     outcomes = {label: check_outcome(o) for label, o in (outcomes or {}).items()}
     overall = check_outcome(overall) if overall else overall_outcome(outcomes.values()) if outcomes else None
 
-    head = [marker(version), f"## Numba {version} release check", ""]
-    if overall:
-        head += [f"**Outcome: {overall}** - {_OUTCOME_TEXT[overall]}.", ""]
-    labels = list(dict.fromkeys([*outcomes, *reports]))
-    if outcomes:
-        head += ["| Runner | Outcome |", "| --- | --- |"]
-        head += [f"| {label} | {outcomes.get(label, 'unknown')} |" for label in labels]
-        head.append("")
-    retry_text = _attempts_text(version, overall, *attempts) if attempts else ""
-    if retry_text:
-        head += [retry_text, ""]
-    if run_url:
-        head += [f"Workflow run: {run_url}", ""]
-    head += [
-        "This issue is kept up to date by the `numba-release-watch` workflow; "
-        "a later check of the same version edits it rather than opening another.",
-        "",
-    ]
-    text = "\n".join(head)
-
-    sections = []
-    for label in reports:
-        path = reports[label]
-        body = None
-        if path and Path(path).is_file():
-            body = Path(path).read_text(encoding="utf-8", errors="replace").rstrip("\n")
-        sections.append((label, path, body))
-    overhead = sum(200 + len(str(path or "")) for _, path, _ in sections)
-    budget = max(500, (limit - len(text) - overhead) // max(1, len(sections)))
-
-    for label, path, body in sections:
-        text += f"\n### Report: {label}\n\n"
-        if body is None:
-            text += f"_No report: the {label} check did not produce one (the job failed or did not run)._\n"
-            continue
-        where = f"`{path}` in the repository" if path else "in the workflow run"
-        if str(path).endswith(".md"):
-            cut = _truncate(body, budget - 10, where)
-            if cut != body and len(re.findall(r"^\s*(```|~~~)", cut, re.M)) % 2:
-                cut += "\n```"  # the cut fell inside a code block: close it
-            text += cut + "\n"
-        else:
-            fence = _fence(body)
-            text += f"{fence}text\n{_truncate(body, budget - 2 * len(fence) - 10, where)}\n{fence}\n"
-    return text
-
-
-def _attempts_text(version: str, overall: str | None, broken: int, limit: int, completed: bool = False) -> str:
-    if overall == "broken":
-        if completed:
-            return (f"An earlier check of Numba {version} completed, so the watcher does not check it again "
-                    f"automatically; run the workflow by hand with version {version} to retry.")
-        if broken < limit:
-            left = limit - broken
-            return (f"**Broken check {broken} of at most {limit}:** the watcher will check Numba {version} "
-                    f"again on its next run ({left} more automatic attempt{'s' if left != 1 else ''} left).")
-        return (f"**Broken check {broken} of at most {limit}:** no more automatic attempts; run the workflow "
-                f"by hand with version {version} to check it again.")
-    if broken:
-        return f"Checked after {broken} broken attempt{'s' if broken != 1 else ''}."
-    return ""
+    return report_md.render_issue_body(marker(version), version, reports, outcomes, overall, run_url=run_url,
+                                       attempts=attempts, limit=limit)
 
 
 def find_issue(issues: Iterable[Mapping], version: str) -> int | None:
