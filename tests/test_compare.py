@@ -457,7 +457,7 @@ def test_bisect_command_end_to_end_with_fake_measurements(tmp_path, monkeypatch,
 
     import argparse
 
-    from kbench import pypi, release
+    from kbench import checkrun, pypi
 
     releases = ["0.60.0", "0.61.0", "0.61.1rc1", "0.61.2", "0.62.0", "0.63.0", "0.64.0", "0.65.0", "0.66.0",
                 "0.67.0", "0.68.0", "0.68.1"]
@@ -467,8 +467,8 @@ def test_bisect_command_end_to_end_with_fake_measurements(tmp_path, monkeypatch,
     config.write_text(json.dumps({"version": 1, "project": "p", "repo": ".", "results_dir": "results",
                                   "matrix": {"req": {"numpy": ["2.4.6"]}}}))
     monkeypatch.chdir(Path(__file__).resolve().parents[1])
-    monkeypatch.setattr(release, "head_commit", lambda repo: "f" * 40)
-    monkeypatch.setattr(release, "ensure_machine", lambda name: "fixture")
+    monkeypatch.setattr(checkrun, "head_commit", lambda repo: "f" * 40)
+    monkeypatch.setattr(checkrun, "ensure_machine", lambda name: "fixture")
     info = compare.BenchmarkInfo("b.B.time_x", params=[["1000", "100000"], ["'jit'", "'numpy'"]],
                                  param_names=["size", "target"])
     measured = []
@@ -484,7 +484,7 @@ def test_bisect_command_end_to_end_with_fake_measurements(tmp_path, monkeypatch,
         meas = {}
         for combo in self.combos:
             samples = [1e-4 * slow * math.exp(rng.gauss(0, 0.02))
-                       for _ in range(release.DEFAULT_ROUNDS * release.DEFAULT_REPEAT)]
+                       for _ in range(checkrun.DEFAULT_ROUNDS * checkrun.DEFAULT_REPEAT)]
             meas[(info.name, combo)] = compare.Measurement(sorted(samples)[10], samples=samples)
         return results.Side(version, {info.name: info}, meas, env={"imported": {"numba": version}})
 

@@ -353,3 +353,12 @@ def test_markdown_report_cut_inside_a_code_block_is_closed(tmp_path):
     assert "truncated" in body
     fences = [line for line in body.splitlines() if line.lstrip().startswith("```")]
     assert len(fences) % 2 == 0
+
+
+def test_kbench_watch_is_a_subcommand_like_the_others(capsys):
+    from kbench import cli
+
+    assert cli.main(["watch", "overall", "no-regression", "broken"]) == 0
+    assert capsys.readouterr().out == "broken\n"
+    assert cli.main(["watch", "overall", "sideways"]) == 2
+    assert "kbench.watch overall: unknown outcome" in capsys.readouterr().err

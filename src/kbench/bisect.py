@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Generic, List, Optional, Sequence, Tuple, TypeVar
 
-from . import _io, _options, asvenv, compare, pypi, release, repo, results
+from . import _io, _options, checkrun, compare, pypi, repo, results
 from . import report as report_md
-from .versions import parse as parse_version, same_version
+from .versions import parse as parse_version
 
 M = TypeVar("M")
 
@@ -115,14 +115,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "given take every value")
     parser.add_argument("--output", metavar="DIR",
                         help="where the report goes (default: <results dir>/bisect)")
-    release.add_common_arguments(parser)
+    checkrun.add_common_arguments(parser)
 
 
 def parse_params(items: Optional[Sequence[str]]) -> Dict[str, List[str]]:
     out: Dict[str, List[str]] = {}
     for item in items or []:
         if "=" not in item:
-            raise release.CheckError(f"--params takes NAME=VALUE, not {item!r}")
+            raise checkrun.CheckError(f"--params takes NAME=VALUE, not {item!r}")
         key, value = item.split("=", 1)
         out.setdefault(key.strip(), []).append(value.strip())
     return out
@@ -133,7 +133,7 @@ def choose_combinations(info: results.BenchmarkInfo, wanted: Dict[str, List[str]
     with asv's stored reprs with or without their quotes."""
     unknown = set(wanted) - set(info.param_names)
     if unknown:
-        raise release.CheckError(f"{info.name} has no parameter {', '.join(sorted(unknown))}; it has "
+        raise checkrun.CheckError(f"{info.name} has no parameter {', '.join(sorted(unknown))}; it has "
                                  f"{', '.join(info.param_names) or 'none'}")
     chosen = []
     for combo in info.combinations():
@@ -141,7 +141,7 @@ def choose_combinations(info: results.BenchmarkInfo, wanted: Dict[str, List[str]
         if all(any(v in (named[k], report_md.unquote(named[k])) for v in vals) for k, vals in wanted.items()):
             chosen.append(combo)
     if not chosen:
-        raise release.CheckError(f"no parameter combination of {info.name} matches "
+        raise checkrun.CheckError(f"no parameter combination of {info.name} matches "
                                  f"{' '.join(f'{k}={v}' for k, vs in wanted.items() for v in vs)}")
     return chosen
 
@@ -162,7 +162,7 @@ class MeasureError(RuntimeError):
 class Bisector:
     """The asv side of a bisection: builds one environment per measured release and runs one benchmark."""
 
-    check: release.ReleaseCheck  # reused for the repository, config, Python, rounds, machine...
+    setup: checkrun.Setup  # the repository, config, Python, rounds, machine... shared with release-check
     bench: str
     wanted: Dict[str, List[str]]
     combos: Optional[List[Tuple[str, ...]]] = None
@@ -171,25 +171,23 @@ class Bisector:
     machine: str = ""
     runs: List[Dict[str, Any]] = dataclasses.field(default_factory=list)
 
-    def _derived(self, version: str, tmp: Path) -> Tuple[Path, str, Path]:
-        c = self.check
-        conf = release.load_asv_config(c.config_path)
-        side = release.side_requirements("measured", version, conf, c.python, c.resolver)
-        side.env_nobuild = dict(side.env_nobuild, **{release.SIDE_ENV_VAR: f"{c.run_id}-bisect"})
-        derived = release.derive_config(conf, c.config_path.parent, [side], c.python, c.results_dir, c.env_dir)
-        path = asvenv.write_config(derived, tmp / f"asv-{version}.json")
-        names, paths = release.asv_environments(path, 1, c.python)
+    def _environment(self, version: str, tmp: Path) -> Tuple[Path, str, Path]:
+        """A config of the one environment for ``version`` in ``tmp``: (its path, asv's name, its folder)."""
+        conf = self.setup.config()
+        side = self.setup.side("measured", version, conf, tag="bisect")
+        path = tmp / f"asv-{version}.json"
+        names, paths = self.setup.environments(conf, [side], path)
         return path, names[0], paths[0]
 
     def discover(self, version: str) -> None:
         """Let asv discover the suite (in the good release's environment) to learn the benchmark's parameters."""
         with tempfile.TemporaryDirectory(prefix="kbench-bisect-") as tmp:
-            config_file, _, _ = self._derived(version, Path(tmp))
-            rc, tail = release.run_asv(["run", f"{self.commit}^!", "--config", str(config_file), "--machine",
-                                        self.machine, "--bench", "just-discover"], cwd=self.check.repo)
-        if rc == release.INTERRUPTED:
+            config_file, _, _ = self._environment(version, Path(tmp))
+            rc, tail = checkrun.run_asv(["run", f"{self.commit}^!", "--config", str(config_file), "--machine",
+                                         self.machine, "--bench", "just-discover"], cwd=self.setup.repo)
+        if rc == checkrun.INTERRUPTED:
             raise KeyboardInterrupt
-        infos_path = self.check.results_dir / "benchmarks.json"
+        infos_path = self.setup.results_dir / "benchmarks.json"
         if rc != 0 or not infos_path.is_file():
             raise MeasureError("asv could not discover the benchmarks:\n    " + "\n    ".join(tail[-20:]))
         infos = results.read_benchmarks(infos_path)
@@ -204,32 +202,27 @@ class Bisector:
                   file=sys.stderr)
 
     def measure(self, version: str) -> results.Side:
-        c = self.check
+        c = self.setup
         with tempfile.TemporaryDirectory(prefix="kbench-bisect-") as tmp:
-            config_file, env_name, env_path = self._derived(version, Path(tmp))
-            args = ["run", f"{self.commit}^!", "--config", str(config_file), "--machine", self.machine,
-                    "--record-samples", "-a", f"rounds={c.rounds}", "-a", f"repeat={c.samples_per_round}",
-                    "--bench", bench_regex(self.bench, self.combos)]
-            if c.show_stderr:
-                args.append("--show-stderr")
+            config_file, env_name, env_path = self._environment(version, Path(tmp))
+            args = c.asv_run_args(config_file, self.commit, self.machine,
+                                  [bench_regex(self.bench, self.combos)], interleave=False)
             started = (time.time() - 1.0) * 1000.0
-            rc, tail = release.run_asv(args, cwd=c.repo)
-        if rc == release.INTERRUPTED:  # Ctrl-C: stop the bisection (kbench exits 2)
+            rc, tail = checkrun.run_asv(args, cwd=c.repo)
+        if rc == checkrun.INTERRUPTED:  # Ctrl-C: stop the bisection (kbench exits 2)
             raise KeyboardInterrupt
-        probe = release.probe_environment(env_path)
-        if not same_version(probe.get("numba"), version):
-            raise MeasureError(f"the environment for numba {version} imported {probe.get('numba')!r} "
-                               f"{probe.get('error', '')}")
-        path = Path(results.result_path(str(c.results_dir), self.machine, self.commit, env_name))
+        probe, problem = c.check_environment(f"the environment for numba {version}", version, env_path)
+        if problem:
+            raise MeasureError(problem)
+        path = c.result_file(self.machine, self.commit, env_name)
         if not path.is_file():
             raise MeasureError(f"no results for numba {version} (asv exit status {rc}):\n    "
                                + "\n    ".join(tail[-20:]))
-        selection = {self.bench: self.combos}
         side = results.load_side(path, benchmarks={self.bench: self.info} if self.info else None,
-                                     label=version, selection=selection, started_after=started,
-                                     env={"imported": probe, "env_name": env_name},
-                                     samples_per_round=c.samples_per_round)
-        values = [m for m in side.measurements.values()]
+                                 label=version, selection={self.bench: self.combos}, started_after=started,
+                                 env={"imported": probe, "env_name": env_name},
+                                 samples_per_round=c.samples_per_round)
+        values = list(side.measurements.values())
         if not values:
             raise MeasureError(f"{self.bench} produced no result with numba {version}")
         if any(m.failed for m in values):
@@ -240,14 +233,14 @@ class Bisector:
     def is_slower(self, good: results.Side, other: results.Side) -> bool:
         """Slower by the one rule of :mod:`kbench.compare` (rounds, Welch on log round medians, Holm over the
         selected combinations); undecided and not-tested combinations do not count as slower."""
-        rows = compare.compare_sides(good, other, self.check.factor, self.check.alpha,
-                                     samples_per_round=self.check.samples_per_round)
+        rows = compare.compare_sides(good, other, self.setup.factor, self.setup.alpha,
+                                     samples_per_round=self.setup.samples_per_round)
         return any(r.status in (compare.REGRESSION, compare.INCREASE) for r in rows)
 
 
 def main(args: argparse.Namespace) -> int:
     try:
-        release.require_asv()
+        checkrun.require_asv()
         return _main(args)
     except (repo.RepoError, pypi.PackageIndexError, MeasureError, ValueError) as exc:
         print(f"kbench bisect: {exc}", file=sys.stderr)
@@ -255,21 +248,23 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _main(args: argparse.Namespace, index: Optional[pypi.ReleaseIndex] = None) -> int:
-    # reuse release-check's option handling; bisect keeps its results out of results/ unless told otherwise
-    ns = argparse.Namespace(**vars(args))
-    ns.baseline, ns.candidate, ns.bench = args.good, args.bad, None
-    check = release.ReleaseCheck.from_args(ns)
+    # bisect keeps its results out of results/ unless told otherwise
+    options = checkrun.Setup.options(config=args.config, python=args.python, rounds=args.rounds,
+                                     quick=args.quick, factor=args.factor, alpha=args.alpha,
+                                     machine=args.machine, show_stderr=args.show_stderr,
+                                     results_dir=args.results_dir, env_dir=args.env_dir)
     if not args.results_dir:
-        check.results_dir = (check.repo / ".asv" / "bisect-results").resolve()
-    out_dir = Path(args.output).resolve() if args.output else check.results_dir / "bisect"
+        options["results_dir"] = (options["repo"] / ".asv" / "bisect-results").resolve()
+    setup = checkrun.Setup(**options)
+    out_dir = Path(args.output).resolve() if args.output else setup.results_dir / "bisect"
     index = index or pypi.ReleaseIndex("numba")
     good, bad = parse_version(args.good), parse_version(args.bad)
     releases = [str(v) for v in index.between(good, bad, pre=args.pre)]
     print(f"kbench bisect: {len(releases)} releases from {good} to {bad}: {', '.join(releases)}; at most "
           f"{max_measurements(len(releases))} measurements", file=sys.stderr)
-    bis = Bisector(check=check, bench=args.bench, wanted=parse_params(args.params))
-    bis.commit = release.head_commit(check.repo)
-    bis.machine = release.ensure_machine(check.machine)
+    bis = Bisector(setup=setup, bench=args.bench, wanted=parse_params(args.params))
+    bis.commit = checkrun.head_commit(setup.repo)
+    bis.machine = checkrun.ensure_machine(setup.machine)
     bis.discover(releases[0])
     t0 = time.time()
     result = bisect_releases(releases, bis.measure, bis.is_slower,
@@ -289,16 +284,13 @@ def bisect_report(result: BisectResult, bis: Bisector, wall: float) -> Dict[str,
     steps = []
     for version in result.measured:
         side = result.measurements[version]
-        rows = compare.compare_sides(good, side, bis.check.factor, bis.check.alpha,
-                                     samples_per_round=bis.check.samples_per_round)
+        rows = compare.compare_sides(good, side, bis.setup.factor, bis.setup.alpha,
+                                     samples_per_round=bis.setup.samples_per_round)
         steps.append({"version": version, "slower": result.slower.get(version, False),
                       "imported": side.env.get("imported", {}), "rows": [r.to_json() for r in rows]})
     return {"kind": "kbench-bisect", "format": 1, "benchmark": bis.bench, "params": bis.wanted,
             "good": result.releases[0], "bad": result.releases[-1], "releases": result.releases,
             "first_bad": result.first_bad, "last_good": result.last_good, "reason": result.reason,
             "measured": result.measured, "commit": bis.commit, "machine": bis.machine,
-            "settings": {"factor": bis.check.factor, "alpha": bis.check.alpha, "rounds": bis.check.rounds,
-                         "samples_per_round": bis.check.samples_per_round, "min_rounds": compare.MIN_ROUNDS,
-                         "ratio": compare.RATIO,
-                         "test": compare.TEST, "adjust": compare.DEFAULT_ADJUST, "python": bis.check.python},
+            "settings": dict(bis.setup.settings(), python=bis.setup.python),
             "wall_seconds": round(wall, 1), "steps": steps}

@@ -1,6 +1,7 @@
 """Watch the package index for Numba releases and keep the record of which ones were checked.
 
-Used by the ``numba-release-watch`` workflow; run it as ``python -m kbench.watch COMMAND``::
+Used by the ``numba-release-watch`` workflow; run it as ``kbench watch COMMAND``, or as
+``python -m kbench.watch COMMAND`` where the project is not installed (the workflow's report job)::
 
     next               print the newest release (or pre-release) still to check, or nothing
     mark VERSION       append a check to the state file (earlier entries are never dropped)
@@ -347,10 +348,18 @@ def find_issue(issues: Iterable[Mapping], version: str) -> int | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m kbench.watch", description="Numba release watch: what to check next, and the record of checks"
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    """The parser of ``python -m kbench.watch`` (the same commands as ``kbench watch``)."""
+    parser = argparse.ArgumentParser(prog="python -m kbench.watch", description=DESCRIPTION)
+    configure(parser)
+    return parser
+
+
+DESCRIPTION = "Numba release watch: what to check next, and the record of checks"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The watcher's commands, under ``kbench watch`` or ``python -m kbench.watch``."""
+    sub = parser.add_subparsers(dest="watch_command", metavar="COMMAND")
     sub.required = True
 
     def state_option(p):
@@ -398,7 +407,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("overall", help="combine per-runner outcomes into one")
     p.add_argument("outcomes", nargs="*")
-    return parser
 
 
 def _outcome_args(values: Sequence[str] | None) -> tuple[str | None, dict[str, str]]:
@@ -408,10 +416,13 @@ def _outcome_args(values: Sequence[str] | None) -> tuple[str | None, dict[str, s
     return (check_outcome(plain[0]) if plain else None), {k: check_outcome(v) for k, v in labelled.items()}
 
 
-def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | argparse.Namespace | None = None, release_source: ReleaseSource | None = None) -> int:
+    """Run one watcher command: ``argv`` is the command line of ``python -m kbench.watch``, or the options
+    ``kbench watch`` parsed. ``release_source`` replaces the package index (the tests use it)."""
+    args = argv if isinstance(argv, argparse.Namespace) else build_parser().parse_args(argv)
+    command = args.watch_command
     try:
-        if args.command == "next":
+        if command == "next":
             if args.releases_file is not None:
                 releases = releases_from_file(args.releases_file)
             else:
@@ -426,7 +437,7 @@ def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None
                 print(found)
             return 0
 
-        if args.command == "mark":
+        if command == "mark":
             overall, runners = _outcome_args(args.outcome)
             state = load_state(args.state)
             entry = mark(state, args.version, overall, args.report, runners=runners, date=args.date)
@@ -440,13 +451,13 @@ def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None
             print(f"{args.state}: {entry['version']} {entry['outcome']}{note}", file=sys.stderr)
             return 0
 
-        if args.command == "outcome":
+        if command == "outcome":
             outcome, reason = report_outcome(args.exit_code, args.report)
             print(f"kbench.watch outcome: {outcome}: {reason}", file=sys.stderr)
             print(outcome)
             return 0
 
-        if args.command == "issue-body":
+        if command == "issue-body":
             overall, runners = _outcome_args(args.outcome)
             plain, labelled = _split_labelled(args.report)
             reports: dict[str, str | None] = {}
@@ -465,7 +476,7 @@ def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None
             )
             return 0
 
-        if args.command == "find-issue":
+        if command == "find-issue":
             raw = args.issues_json.read_text(encoding="utf-8") if args.issues_json else sys.stdin.read()
             try:
                 issues = json.loads(raw or "[]")
@@ -478,19 +489,19 @@ def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None
                 print(number)
             return 0
 
-        if args.command == "overall":
+        if command == "overall":
             print(overall_outcome(args.outcomes))
             return 0
     except WatchError as exc:
-        print(f"kbench.watch {args.command}: {exc}", file=sys.stderr)
+        print(f"kbench.watch {command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"kbench.watch {args.command}: interrupted", file=sys.stderr)
+        print(f"kbench.watch {command}: interrupted", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - any crash is a broken run: exit 2, never Python's 1
-        print(f"kbench.watch {args.command}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"kbench.watch {command}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
-    raise AssertionError(args.command)  # pragma: no cover
+    raise AssertionError(command)  # pragma: no cover
 
 
 if __name__ == "__main__":
