@@ -204,14 +204,16 @@ def call(cmd: List[str], cwd: str, who: str = "kbench run") -> int:
 # the environment probe
 # ---------------------------------------------------------------------------------------------------------------
 def probe(python: "str | os.PathLike[str]", code: str, *args: str, timeout: float = 300.0,
-          cwd: Optional[str] = None) -> Dict[str, Any]:
+          cwd: Optional[str] = None, env: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
     """Run ``code`` (which prints one JSON object, possibly after other output) with the interpreter
     ``python`` and return that object. The environment's own packages are what it sees: our PYTHONPATH is
-    dropped and it runs in a folder with nothing to shadow them. A failure is a RuntimeError."""
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)
+    dropped (unless ``env`` is given, which is then used as it is) and it runs in a folder with nothing to
+    shadow them. A failure is a RuntimeError."""
+    if env is None:
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)
     proc = subprocess.run([str(python), "-c", code, *args], capture_output=True, text=True, timeout=timeout,
-                          env=env, cwd=cwd or tempfile.gettempdir(), check=False)
+                          env=dict(env), cwd=cwd or tempfile.gettempdir(), check=False)
     if proc.returncode != 0:
         raise RuntimeError((proc.stderr or proc.stdout).strip()[-500:])
     start = proc.stdout.find("{")  # tolerate anything a library printed before the JSON

@@ -113,14 +113,19 @@ def _run(cmd: Sequence[str], cwd: str, env: Dict[str, str]) -> subprocess.Comple
 
 
 def runner_version(python: str, env: Dict[str, str]) -> Optional[str]:
-    """The asv_runner version the benchmark processes import (asv gives them ASV_PYTHONPATH as PYTHONPATH)."""
+    """The asv_runner version the benchmark processes import (asv gives them ASV_PYTHONPATH as PYTHONPATH),
+    through the one environment probe (:func:`kbench.asvenv.probe`)."""
+    from . import asvenv
+
     probe_env = dict(env)
     probe_env.pop("PYTHONPATH", None)
     if "ASV_PYTHONPATH" in probe_env:
         probe_env["PYTHONPATH"] = probe_env["ASV_PYTHONPATH"]
-    code = "import importlib.metadata as m; print(m.version('asv_runner'))"
-    out = subprocess.run([python, "-c", code], env=probe_env, capture_output=True, text=True, check=False)
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    code = "import json, importlib.metadata as m; print(json.dumps({'asv_runner': m.version('asv_runner')}))"
+    try:
+        return asvenv.probe(python, code, env=probe_env, cwd=os.getcwd()).get("asv_runner") or None
+    except (RuntimeError, OSError):
+        return None
 
 
 def asv_timings(root: str, cases, tmp: str, runner_path: Optional[str] = None) -> Dict[str, Any]:
