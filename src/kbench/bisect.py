@@ -249,10 +249,7 @@ def main(args: argparse.Namespace) -> int:
 
 def _main(args: argparse.Namespace, index: Optional[pypi.ReleaseIndex] = None) -> int:
     # bisect keeps its results out of results/ unless told otherwise
-    options = checkrun.Setup.options(config=args.config, python=args.python, rounds=args.rounds,
-                                     quick=args.quick, factor=args.factor, alpha=args.alpha,
-                                     machine=args.machine, show_stderr=args.show_stderr,
-                                     results_dir=args.results_dir, env_dir=args.env_dir)
+    options = checkrun.Setup.options_from_args(args)
     if not args.results_dir:
         options["results_dir"] = (options["repo"] / ".asv" / "bisect-results").resolve()
     setup = checkrun.Setup(**options)

@@ -95,7 +95,7 @@ def asv_environments(config_file: Path, expected: int, python: str):
 
 @dataclasses.dataclass
 class Setup:
-    """What release-check and bisect share; build one with :meth:`from_options`."""
+    """What release-check and bisect share: ``Setup(**Setup.options_from_args(args))`` (or :meth:`options`)."""
 
     repo: Path
     config_path: Path
@@ -141,8 +141,11 @@ class Setup:
                     show_stderr=show_stderr, env_dir=Path(env_dir).resolve() if env_dir else None)
 
     @classmethod
-    def from_options(cls, **options: Any) -> "Setup":
-        return cls(**cls.options(**options))
+    def options_from_args(cls, args: argparse.Namespace) -> Dict[str, Any]:
+        """:meth:`options` from what :func:`add_common_arguments` parsed."""
+        return cls.options(config=args.config, python=args.python, rounds=args.rounds, quick=args.quick,
+                           factor=args.factor, alpha=args.alpha, machine=args.machine,
+                           show_stderr=args.show_stderr, results_dir=args.results_dir, env_dir=args.env_dir)
 
     # -- the steps ---------------------------------------------------------------------------------------------
     def config(self) -> Dict[str, Any]:

@@ -89,10 +89,7 @@ class ReleaseCheck(checkrun.Setup):
         """The check the options describe: the candidate defaults to the newest release on the index (final
         releases only unless ``--pre``), the baseline to the last final release before it; both must be on
         the index (when it can be reached)."""
-        setup = checkrun.Setup.options(config=args.config, python=args.python, rounds=args.rounds,
-                                       quick=args.quick, factor=args.factor, alpha=args.alpha,
-                                       machine=args.machine, show_stderr=args.show_stderr,
-                                       results_dir=args.results_dir, env_dir=args.env_dir)
+        setup = checkrun.Setup.options_from_args(args)
         candidate, baseline = args.candidate, args.baseline
         if candidate is None or baseline is None:
             index = index or pypi.ReleaseIndex("numba")
