@@ -243,6 +243,33 @@ def test_reader_agrees_with_asv():
                 assert (m.samples or None) == (samp or None)
 
 
+def test_result_files_are_found_and_read_through_asv(tmp_path):
+    pytest.importorskip("asv.results")
+    import json
+    import shutil
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "machine.json").write_text(json.dumps({"machine": "m", "version": 1}))
+    shutil.copy(SYN / "baseline.json", folder / "abcdef12-env.json")
+    (folder / f"{results.RECORD_PREFIX}env.json").write_text("{}")  # kbench's record, not a result file
+    (found,) = list(results.iter_result_paths(str(tmp_path)))
+    assert found == ("m", str(folder / "abcdef12-env.json"))
+    res = results.load_results(found[1])
+    side = results.load_side(found[1])
+    assert {(n, c): m for n, c, m in results.iter_measurements(res)} == side.measurements
+    assert results.started_at(res) == max(res.started_at.values())
+
+
+def test_verdict_is_the_one_rule():
+    f, a = stats.DEFAULT_FACTOR, stats.DEFAULT_ALPHA
+    assert stats.verdict(f * f, a / 2, gating=True) == (stats.REGRESSION, True, True)
+    assert stats.verdict(1 / (f * f), a / 2, gating=True) == (stats.IMPROVEMENT, True, False)
+    assert stats.verdict(f * f, a / 2, gating=False) == (stats.INCREASE, True, False)
+    assert stats.verdict(f * f, min(1.0, 2 * a), gating=True) == (stats.UNDECIDED, False, False)
+    assert stats.verdict(f ** 0.5, a / 2, gating=True) == (stats.UNCHANGED, True, False)
+
+
 def test_result_file_names_follow_asv():
     asv_results = pytest.importorskip("asv.results")
     for env in ("existing-py3.11", "x" * 200):

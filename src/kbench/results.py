@@ -13,7 +13,10 @@ The entry points::
 
     infos = read_benchmarks("results/benchmarks.json")          # {name: BenchmarkInfo}
     side = load_side(result_path("results", machine, commit, env_name), infos, label="0.61.0")
-    for name, combo, m in iter_measurements(load_results(path)): ...
+    for machine, path in iter_result_paths("results"):          # every result file, as asv finds them
+        res = load_results(path)                                 # asv.results.Results (ValueError if damaged)
+        for name, combo, m in iter_measurements(res): ...        # m: Measurement
+        last_run = started_at(res)                               # ms, the newest benchmark start in the file
 
 A file that is missing, cut off or not shaped like an asv result file raises a :class:`ValueError` naming it.
 asv is imported only when a file is read, so a command that never reads one does not need it.
@@ -157,6 +160,25 @@ def env_file_stem(env_name: str) -> str:
     files kept next to the results under the same rule."""
     base = os.path.basename(result_path("", "m", "0" * 8, env_name))
     return base[len("0" * 8) + 1:-len(".json")]
+
+
+RECORD_PREFIX = "environment-"  # kbench run's environment records sit next to the result files
+
+
+def iter_result_paths(results_dir: str) -> Iterator[Tuple[str, str]]:
+    """(machine name, path) of every asv result file under ``results_dir``, found the way asv finds them
+    (``asv.results.iter_results_paths``: folders with a readable machine.json), without kbench's environment
+    records."""
+    from asv.results import iter_results_paths
+
+    for root, filename, machine in iter_results_paths(results_dir):
+        if not filename.startswith(RECORD_PREFIX):
+            yield machine, os.path.join(root, filename)
+
+
+def started_at(res) -> float:
+    """When the newest benchmark of an ``asv.results.Results`` started (a JS timestamp, ms; 0 when none)."""
+    return max((float(v) for v in res.started_at.values() if isinstance(v, (int, float))), default=0.0)
 
 
 def read_benchmarks(path: str) -> Dict[str, BenchmarkInfo]:
