@@ -494,7 +494,7 @@ def test_bisect_command_end_to_end_with_fake_measurements(tmp_path, monkeypatch,
     config.write_text(json.dumps({"version": 1, "project": "p", "repo": ".", "results_dir": "results",
                                   "matrix": {"req": {"numpy": ["2.4.6"]}}}))
     monkeypatch.chdir(Path(__file__).resolve().parents[1])
-    monkeypatch.setattr(checkrun, "head_commit", lambda repo: "f" * 40)
+    monkeypatch.setattr(checkrun, "require_head", lambda repo: "f" * 40)
     monkeypatch.setattr(checkrun, "ensure_machine", lambda name: "fixture")
     info = compare.BenchmarkInfo("b.B.time_x", params=[["1000", "100000"], ["'jit'", "'numpy'"]],
                                  param_names=["size", "target"])

@@ -211,7 +211,7 @@ def test_release_check_on_aa_data_exits_0(tmp_path, monkeypatch, capsys):
         return 0, ["asv output"]
 
     monkeypatch.setattr(checkrun, "run_asv", run_asv)
-    monkeypatch.setattr(checkrun, "head_commit", lambda repo: tr.FIXTURE_COMMIT)
+    monkeypatch.setattr(checkrun, "require_head", lambda repo: tr.FIXTURE_COMMIT)
     monkeypatch.setattr(checkrun, "ensure_machine", lambda name: "fixture")
     monkeypatch.setattr(checkrun, "asv_environments",
                         lambda path, n, py: (list(per_side), [Path("/b"), Path("/c")]))

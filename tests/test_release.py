@@ -304,7 +304,7 @@ def fake_asv(monkeypatch, check, fixtures, imported=None, rc=0):
         return rc, ["asv output"]
 
     monkeypatch.setattr(checkrun, "run_asv", run_asv)
-    monkeypatch.setattr(checkrun, "head_commit", lambda repo: FIXTURE_COMMIT)
+    monkeypatch.setattr(checkrun, "require_head", lambda repo: FIXTURE_COMMIT)
     monkeypatch.setattr(checkrun, "ensure_machine", lambda name: "fixture")
     monkeypatch.setattr(checkrun, "asv_environments",
                         lambda path, n, py: ([envs["baseline"], envs["candidate"]], [Path("/b"), Path("/c")]))

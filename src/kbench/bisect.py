@@ -260,7 +260,7 @@ def _main(args: argparse.Namespace, index: Optional[pypi.ReleaseIndex] = None) -
     print(f"kbench bisect: {len(releases)} releases from {good} to {bad}: {', '.join(releases)}; at most "
           f"{max_measurements(len(releases))} measurements", file=sys.stderr)
     bis = Bisector(setup=setup, bench=args.bench, wanted=parse_params(args.params))
-    bis.commit = checkrun.head_commit(setup.repo)
+    bis.commit = checkrun.require_head(setup.repo)
     bis.machine = checkrun.ensure_machine(setup.machine)
     bis.discover(releases[0])
     t0 = time.time()

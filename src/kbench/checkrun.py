@@ -8,8 +8,8 @@ an environment imports the Numba it was built for (:meth:`Setup.check_environmen
 (:meth:`Setup.result_file`). :class:`kbench.release.ReleaseCheck` is a Setup plus the two versions;
 :class:`kbench.bisect.Bisector` holds one.
 
-asv itself is reached through the module-level names :func:`run_asv`, :func:`probe_environment`,
-:func:`asv_environments`, :func:`head_commit` and :func:`ensure_machine`, so that the tests can replace them.
+asv and git are reached through the module-level names :func:`run_asv`, :func:`probe_environment`,
+:func:`asv_environments`, :func:`require_head` and :func:`ensure_machine`, so that the tests can replace them.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from . import _options, asvenv, compare, pypi, results
 from .asvenv import INTERRUPTED, ensure_machine, probe_environment, run_asv  # noqa: F401 - see the docstring
 from .release_sides import CheckError, Resolver, SideSpec, default_python, derive_config, side_requirements
-from .repo import load_config, repo_root, require_head as head_commit
+from .repo import load_config, repo_root, require_head  # noqa: F401 - see the docstring
 from .versions import same_version
 
 DEFAULT_ROUNDS = 8  # rounds (processes) per side: the independent evidence; compare.MIN_ROUNDS is the least

@@ -117,7 +117,7 @@ class ReleaseCheck(checkrun.Setup):
             print(f"kbench: {self.rounds} round(s) per side: fewer than {compare.MIN_ROUNDS}, so no row can be "
                   f"tested; every verdict will be 'not tested'", file=sys.stderr)
         conf = self.config()
-        commit = checkrun.head_commit(self.repo)
+        commit = checkrun.require_head(self.repo)
         sides = self.sides(conf)
         for s in sides:
             print(f"kbench: {s.role}: numba {s.numba} with "
