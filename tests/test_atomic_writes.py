@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from _diskfull import disk_full
 
-from kbench import _io, suite, watch
+from kbench import _io, asvenv, suite, watch
 
 
 def _leftovers(folder):
@@ -95,7 +95,7 @@ class _FakeAsv:
 def test_ctrl_c_lets_asv_finish_saving_instead_of_killing_it(monkeypatch, capsys):
     _FakeAsv.instances.clear()
     monkeypatch.setattr(subprocess, "Popen", _FakeAsv)
-    assert suite._call(["asv", "run"], cwd=".") == suite.INTERRUPTED
+    assert asvenv.call(["asv", "run"], cwd=".") == asvenv.INTERRUPTED
     (proc,) = _FakeAsv.instances
     assert not proc.killed and proc.waits == 2
     assert "interrupted" in capsys.readouterr().err
@@ -145,11 +145,9 @@ class _FakeAsvPiped(_FakeAsv):
 def test_release_check_lets_asv_stop_and_reads_its_last_output(monkeypatch, tmp_path, capsys):
     """Ctrl-C during release-check's asv run: asv is not killed and its output is still read (a closed pipe
     would kill it while saving); the run returns INTERRUPTED, so the check still writes a report (exit 2)."""
-    from kbench import release
-
     _FakeAsv.instances.clear()
-    monkeypatch.setattr(release.subprocess, "Popen", _FakeAsvPiped)
-    rc, tail = release.run_asv(["run", "HEAD^!"], cwd=tmp_path)
+    monkeypatch.setattr(subprocess, "Popen", _FakeAsvPiped)
+    rc, tail = asvenv.run_asv(["run", "HEAD^!"], cwd=tmp_path)
     (proc,) = _FakeAsv.instances
-    assert rc == release.INTERRUPTED and not proc.killed
+    assert rc == asvenv.INTERRUPTED and not proc.killed
     assert tail[:3] == ["round 1 done", "saving results", "stopped"] and "interrupted" in tail[-1]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kbench import bisect as kbisect
-from kbench import compare
+from kbench import compare, report, results, stats
 
 DATA = Path(__file__).resolve().parent / "data"
 SYN = DATA / "synthetic"
@@ -28,9 +28,9 @@ ROUNDS = 20 // K
 
 @pytest.fixture(scope="module")
 def synthetic():
-    infos = compare.read_asv_benchmarks(str(SYN / "benchmarks.json"))
-    base = compare.side_from_asv(str(SYN / "baseline.json"), infos, label="0.67.0", samples_per_round=K)
-    cand = compare.side_from_asv(str(SYN / "candidate.json"), infos, label="0.68.1", samples_per_round=K)
+    infos = results.read_benchmarks(str(SYN / "benchmarks.json"))
+    base = results.load_side(str(SYN / "baseline.json"), infos, label="0.67.0", samples_per_round=K)
+    cand = results.load_side(str(SYN / "candidate.json"), infos, label="0.68.1", samples_per_round=K)
     return base, cand
 
 
@@ -76,7 +76,7 @@ def test_bimodal_samples_split_by_one_are_no_alarm(rows, synthetic):
     beyond the factor), the round medians do not move."""
     base, cand = synthetic
     key = ("cases.Cases.time_bimodal", ())
-    old_ratio, old_p = compare.pooled_u_test(base.measurements[key], cand.measurements[key])
+    old_ratio, old_p = stats.pooled_u_test(base.measurements[key].samples, cand.measurements[key].samples)
     assert old_ratio > compare.DEFAULT_FACTOR
     r = row(rows, "cases.Cases.time_bimodal")
     assert r.test == compare.TEST and 1 / compare.DEFAULT_FACTOR <= r.ratio <= compare.DEFAULT_FACTOR
@@ -93,15 +93,15 @@ def test_too_few_samples_are_not_tested(rows):
 
 def test_without_the_round_size_nothing_is_tested(synthetic):
     """A single summary value or samples without a known K: every timing row is neutral, none gates."""
-    infos = compare.read_asv_benchmarks(str(SYN / "benchmarks.json"))
-    base = compare.side_from_asv(str(SYN / "baseline.json"), infos)
-    cand = compare.side_from_asv(str(SYN / "candidate.json"), infos)
+    infos = results.read_benchmarks(str(SYN / "benchmarks.json"))
+    base = results.load_side(str(SYN / "baseline.json"), infos)
+    cand = results.load_side(str(SYN / "candidate.json"), infos)
     rows = compare.compare_sides(base, cand)
     measured = [r for r in rows if r.ratio is not None]
     assert measured and all(r.status == compare.NOT_TESTED and not r.gates for r in measured)
     values_only = {k: compare.Measurement(m.value) for k, m in base.measurements.items()}
-    one = compare.compare_sides(compare.SideResults("a", base.benchmarks, values_only),
-                                compare.SideResults("b", cand.benchmarks,
+    one = compare.compare_sides(results.Side("a", base.benchmarks, values_only),
+                                results.Side("b", cand.benchmarks,
                                                     {k: compare.Measurement(m.value)
                                                      for k, m in cand.measurements.items()}),
                                 samples_per_round=K)
@@ -213,22 +213,23 @@ def test_expected_but_absent_everywhere_shows_as_missing(synthetic):
 
 
 def test_stale_results_are_ignored():
-    infos = compare.read_asv_benchmarks(str(SYN / "benchmarks.json"))
-    side = compare.side_from_asv(str(SYN / "baseline.json"), infos, started_after=2e12)  # after the fixture ran
+    infos = results.read_benchmarks(str(SYN / "benchmarks.json"))
+    side = results.load_side(str(SYN / "baseline.json"), infos, started_after=2e12)  # after the fixture ran
     assert side.measurements == {}
 
 
 # --- the file format ------------------------------------------------------------------------------------------
 def test_reader_agrees_with_asv():
+    """The reader goes through asv.results; what it returns matches asv's own view of the file."""
     asv_results = pytest.importorskip("asv.results")
     for path in [SYN / "baseline.json", SYN / "candidate.json", *sorted(REAL.glob("*numba*.json"))]:
-        ours = compare.read_asv_results(str(path))["benchmarks"]
         theirs = asv_results.Results.load(str(path))
-        assert set(ours) == set(theirs.get_all_result_keys())
-        for name, entry in ours.items():
+        side = results.load_side(str(path))
+        assert set(side.benchmarks) == set(theirs.get_all_result_keys())
+        assert side.commit == theirs.commit_hash and side.env["env_name"] == theirs.env_name
+        for name in theirs.get_all_result_keys():
             params = theirs.get_result_params(name)
-            side = compare.side_from_asv(str(path))
-            combos = compare.BenchmarkInfo(name, params=params).combinations()
+            combos = results.BenchmarkInfo(name, params=params).combinations()
             values = theirs.get_result_value(name, params)
             samples = theirs.get_result_samples(name, params)
             for combo, value, samp in zip(combos, values, samples):
@@ -242,14 +243,50 @@ def test_reader_agrees_with_asv():
                 assert (m.samples or None) == (samp or None)
 
 
+def test_result_files_are_found_and_read_through_asv(tmp_path):
+    pytest.importorskip("asv.results")
+    import json
+    import shutil
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "machine.json").write_text(json.dumps({"machine": "m", "version": 1}))
+    shutil.copy(SYN / "baseline.json", folder / "abcdef12-env.json")
+    (folder / f"{results.RECORD_PREFIX}env.json").write_text("{}")  # kbench's record, not a result file
+    (found,) = list(results.iter_result_paths(str(tmp_path)))
+    assert found == ("m", str(folder / "abcdef12-env.json"))
+    res = results.load_results(found[1])
+    side = results.load_side(found[1])
+    assert {(n, c): m for n, c, m in results.iter_measurements(res)} == side.measurements
+    assert results.started_at(res) == max(res.started_at.values())
+
+
+def test_verdict_is_the_one_rule():
+    f, a = stats.DEFAULT_FACTOR, stats.DEFAULT_ALPHA
+    assert stats.verdict(f * f, a / 2, gating=True) == (stats.REGRESSION, True, True)
+    assert stats.verdict(1 / (f * f), a / 2, gating=True) == (stats.IMPROVEMENT, True, False)
+    assert stats.verdict(f * f, a / 2, gating=False) == (stats.INCREASE, True, False)
+    assert stats.verdict(f * f, min(1.0, 2 * a), gating=True) == (stats.UNDECIDED, False, False)
+    assert stats.verdict(f ** 0.5, a / 2, gating=True) == (stats.UNCHANGED, True, False)
+
+
+def test_result_file_names_follow_asv():
+    asv_results = pytest.importorskip("asv.results")
+    for env in ("existing-py3.11", "x" * 200):
+        path = results.result_path("res", "m", "f" * 40, env)
+        assert path == str(Path("res") / asv_results.get_filename("m", "f" * 40, env))
+        assert Path(path).name.endswith(f"-{results.env_file_stem(env)}.json")
+    assert results.type_from_name("a.B.peakmem_x") == "peakmemory" and results.type_from_name("a.B.x") == "time"
+
+
 def test_real_two_release_results():
-    infos = compare.read_asv_benchmarks(str(REAL / "benchmarks.json"))
+    infos = results.read_benchmarks(str(REAL / "benchmarks.json"))
     regex = [r"^sumsq\.SumSquares\.time_kernel\(100000, 'contiguous', '(jit|numpy_sum)', 'float64'\)$"]
-    selection = compare.select_combinations(infos, regex)
+    selection = results.select_combinations(infos, regex)
     assert selection == {"sumsq.SumSquares.time_kernel": [("100000", "'contiguous'", "'numpy_sum'", "'float64'"),
                                                           ("100000", "'contiguous'", "'jit'", "'float64'")]}
-    base = compare.side_from_asv(str(REAL / "llvmlite0.49.0-numba0.67.0.json"), infos, "0.67.0", selection)
-    cand = compare.side_from_asv(str(REAL / "llvmlite0.50.0-numba0.68.1.json"), infos, "0.68.1", selection)
+    base = results.load_side(str(REAL / "llvmlite0.49.0-numba0.67.0.json"), infos, "0.67.0", selection)
+    cand = results.load_side(str(REAL / "llvmlite0.50.0-numba0.68.1.json"), infos, "0.68.1", selection)
     assert base.env["requirements"]["numba"] == "0.67.0" and cand.env["requirements"]["numba"] == "0.68.1"
     rows = compare.compare_sides(base, cand, expected=selection)
     assert len(rows) == 2
@@ -259,8 +296,8 @@ def test_real_two_release_results():
         assert r.baseline["n"] >= 15 and r.candidate["n"] >= 15  # 3 rounds of samples
         assert 0.5 < r.ratio < 2.0
     # without a selection the unselected combinations (n/a on both sides) are skipped rows, never errors
-    everything = compare.compare_sides(compare.side_from_asv(str(REAL / "llvmlite0.49.0-numba0.67.0.json"), infos),
-                                       compare.side_from_asv(str(REAL / "llvmlite0.50.0-numba0.68.1.json"), infos))
+    everything = compare.compare_sides(results.load_side(str(REAL / "llvmlite0.49.0-numba0.67.0.json"), infos),
+                                       results.load_side(str(REAL / "llvmlite0.50.0-numba0.68.1.json"), infos))
     assert not compare.rows_with(everything, compare.FAILED)
     assert len(compare.rows_with(everything, compare.SKIPPED)) == len(everything) - 2
 
@@ -272,11 +309,11 @@ def test_selection_matches_asv():
 
     raw = json.loads((REAL / "benchmarks.json").read_text())
     raw.pop("version")
-    infos = compare.read_asv_benchmarks(str(REAL / "benchmarks.json"))
+    infos = results.read_benchmarks(str(REAL / "benchmarks.json"))
     conf = types.SimpleNamespace(benchmark_dir="benchmarks")
     for regex in (["time_kernel"], [r"\(1000, 'strided'"], ["track_gbps", r"jit_parallel', 'float32'\)$"], []):
         theirs = asv_benchmarks.Benchmarks(conf, list(raw.values()), regex=regex)
-        ours = compare.select_combinations(infos, regex)
+        ours = results.select_combinations(infos, regex)
         assert set(ours) == set(theirs.keys())
         for name, combos in ours.items():
             all_combos = infos[name].combinations()
@@ -289,17 +326,17 @@ def test_selection_matches_asv():
 # --- statistics -----------------------------------------------------------------------------------------------
 def test_split_rounds():
     samples = [1.0, 2.0, 3.0, 10.0, 20.0, 30.0]
-    assert compare.split_rounds(samples, 3) == [[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]]
-    assert compare.split_rounds(samples, 4) is None  # not a whole number of rounds
-    assert compare.split_rounds(samples, None) is None and compare.split_rounds(None, 3) is None
-    assert compare.split_rounds([1.0, None, 3.0, 4.0, 5.0, 6.0], 3) == [[4.0, 5.0, 6.0]]  # a broken round is lost
-    assert compare.round_medians(compare.Measurement(2.0, samples=samples), 3) == [2.0, 20.0]
+    assert stats.split_rounds(samples, 3) == [[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]]
+    assert stats.split_rounds(samples, 4) is None  # not a whole number of rounds
+    assert stats.split_rounds(samples, None) is None and stats.split_rounds(None, 3) is None
+    assert stats.split_rounds([1.0, None, 3.0, 4.0, 5.0, 6.0], 3) == [[4.0, 5.0, 6.0]]  # a broken round is lost
+    assert stats.round_medians(compare.Measurement(2.0, samples=samples).samples, 3) == [2.0, 20.0]
 
 
 def test_welch_on_log_round_medians_by_hand():
-    stats = pytest.importorskip("scipy.stats")
+    sps = pytest.importorskip("scipy.stats")
     b, c = [1.0, 1.1, 0.95, 1.05], [1.3, 1.2, 1.45, 1.25, 1.35]
-    ratio, p = compare.welch_log_test(b, c)
+    ratio, p = stats.welch_log_test(b, c)
     lb, lc = [math.log(x) for x in b], [math.log(x) for x in c]
     mb, mc = sum(lb) / len(lb), sum(lc) / len(lc)
     vb = sum((x - mb) ** 2 for x in lb) / (len(lb) - 1) / len(lb)
@@ -307,26 +344,26 @@ def test_welch_on_log_round_medians_by_hand():
     t = (mc - mb) / math.sqrt(vb + vc)
     df = (vb + vc) ** 2 / (vb ** 2 / (len(lb) - 1) + vc ** 2 / (len(lc) - 1))
     assert ratio == pytest.approx(math.exp(mc - mb))
-    assert p == pytest.approx(2 * stats.t.sf(abs(t), df))
-    assert math.isnan(compare.welch_log_test([1.0], c)[1])  # one round: no test
-    assert math.isnan(compare.welch_log_test([1.0, 1.0], [2.0, 2.0])[1])  # no spread: undefined
+    assert p == pytest.approx(2 * sps.t.sf(abs(t), df))
+    assert math.isnan(stats.welch_log_test([1.0], c)[1])  # one round: no test
+    assert math.isnan(stats.welch_log_test([1.0, 1.0], [2.0, 2.0])[1])  # no spread: undefined
 
 
 def test_pvalue_adjustment():
     ps = [0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205]
-    bh = compare.adjust_pvalues(ps, "bh")
+    bh = stats.adjust_pvalues(ps, "bh")
     m = len(ps)
     by_hand = [min(min(ps[j] * m / (j + 1) for j in range(i, m)), 1.0) for i in range(m)]  # ps are sorted
     assert bh == pytest.approx(by_hand)
-    holm = compare.adjust_pvalues(ps, "holm")
+    holm = stats.adjust_pvalues(ps, "holm")
     steps = [min(1.0, (m - i) * ps[i]) for i in range(m)]  # ps are sorted: (m - rank) p, then running maximum
     assert holm == pytest.approx([max(steps[: i + 1]) for i in range(m)])
     assert all(h >= q for h, q in zip(holm, bh))
     shuffled = [ps[i] for i in (3, 0, 7, 1, 6, 2, 5, 4)]
-    assert compare.adjust_pvalues(shuffled, "holm") == pytest.approx([holm[i] for i in (3, 0, 7, 1, 6, 2, 5, 4)])
-    assert compare.adjust_pvalues(ps, "none") == ps
+    assert stats.adjust_pvalues(shuffled, "holm") == pytest.approx([holm[i] for i in (3, 0, 7, 1, 6, 2, 5, 4)])
+    assert stats.adjust_pvalues(ps, "none") == ps
     with pytest.raises(ValueError):
-        compare.adjust_pvalues(ps, "bonferroni-ish")
+        stats.adjust_pvalues(ps, "bonferroni-ish")
 
 
 def test_the_family_of_tests_matters():
@@ -343,7 +380,7 @@ def test_the_family_of_tests_matters():
         bm[("a.B.time_x", (str(i),))] = rounds_of(rng, 1e-3, R, 5, process=0.05)
         cm[("a.B.time_x", (str(i),))] = rounds_of(rng, 1e-3, R, 5, process=0.05)
     binfo = {info.name: compare.BenchmarkInfo(info.name, param_names=["i"], params=[[str(i) for i in range(400)]])}
-    rows = compare.compare_sides(compare.SideResults("a", binfo, bm), compare.SideResults("b", binfo, cm),
+    rows = compare.compare_sides(results.Side("a", binfo, bm), results.Side("b", binfo, cm),
                                  samples_per_round=5)
     first = rows[0]
     assert first.params == {"i": "0"} and first.p_value == pytest.approx(alone.p_value)
@@ -354,13 +391,13 @@ def test_the_family_of_tests_matters():
 
 
 def test_formatting():
-    assert compare.format_value(1.234e-3, "seconds") == "1.234 ms"
-    assert compare.format_value(98.6e-6, "seconds") == "98.6 µs"
-    assert compare.format_value(2.5, "seconds") == "2.5 s"
-    assert compare.format_value(3 * 2**20, "bytes") == "3 MiB"
-    assert compare.format_value(12.5, "GB/s") == "12.5 GB/s"
-    assert compare.format_value(None, "seconds") == "n/a"
-    assert compare.format_ratio(math.inf) == "inf"
+    assert report.format_value(1.234e-3, "seconds") == "1.234 ms"
+    assert report.format_value(98.6e-6, "seconds") == "98.6 µs"
+    assert report.format_value(2.5, "seconds") == "2.5 s"
+    assert report.format_value(3 * 2**20, "bytes") == "3 MiB"
+    assert report.format_value(12.5, "GB/s") == "12.5 GB/s"
+    assert report.format_value(None, "seconds") == "n/a"
+    assert report.format_ratio(math.inf) == "inf"
 
 
 # --- bisect -----------------------------------------------------------------------------------------------------
@@ -432,7 +469,7 @@ def test_bisect_helpers():
     assert combos == [("100000", "'jit'")]
     assert kbisect.choose_combinations(info, {"target": ["'python'"]}) == [("1000", "'python'"), ("100000", "'python'")]
     regex = kbisect.bench_regex(info.name, combos)
-    sel = compare.select_combinations({info.name: info}, [regex])
+    sel = results.select_combinations({info.name: info}, [regex])
     assert sel == {info.name: [("100000", "'jit'")]}
     assert kbisect.bench_regex("a.B.time_x", None) == r"^a\.B\.time_x$"
     with pytest.raises(Exception, match="no parameter"):
@@ -447,7 +484,7 @@ def test_bisect_command_end_to_end_with_fake_measurements(tmp_path, monkeypatch,
 
     import argparse
 
-    from kbench import pypi, release
+    from kbench import checkrun, pypi
 
     releases = ["0.60.0", "0.61.0", "0.61.1rc1", "0.61.2", "0.62.0", "0.63.0", "0.64.0", "0.65.0", "0.66.0",
                 "0.67.0", "0.68.0", "0.68.1"]
@@ -457,8 +494,8 @@ def test_bisect_command_end_to_end_with_fake_measurements(tmp_path, monkeypatch,
     config.write_text(json.dumps({"version": 1, "project": "p", "repo": ".", "results_dir": "results",
                                   "matrix": {"req": {"numpy": ["2.4.6"]}}}))
     monkeypatch.chdir(Path(__file__).resolve().parents[1])
-    monkeypatch.setattr(release, "head_commit", lambda repo: "f" * 40)
-    monkeypatch.setattr(release, "ensure_machine", lambda name: "fixture")
+    monkeypatch.setattr(checkrun, "require_head", lambda repo: "f" * 40)
+    monkeypatch.setattr(checkrun, "ensure_machine", lambda name: "fixture")
     info = compare.BenchmarkInfo("b.B.time_x", params=[["1000", "100000"], ["'jit'", "'numpy'"]],
                                  param_names=["size", "target"])
     measured = []
@@ -474,9 +511,9 @@ def test_bisect_command_end_to_end_with_fake_measurements(tmp_path, monkeypatch,
         meas = {}
         for combo in self.combos:
             samples = [1e-4 * slow * math.exp(rng.gauss(0, 0.02))
-                       for _ in range(release.DEFAULT_ROUNDS * release.DEFAULT_REPEAT)]
+                       for _ in range(checkrun.DEFAULT_ROUNDS * checkrun.DEFAULT_REPEAT)]
             meas[(info.name, combo)] = compare.Measurement(sorted(samples)[10], samples=samples)
-        return compare.SideResults(version, {info.name: info}, meas, env={"imported": {"numba": version}})
+        return results.Side(version, {info.name: info}, meas, env={"imported": {"numba": version}})
 
     from packaging.version import Version
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from kbench import compare, release
+from kbench import checkrun, compare, results, stats
 
 pytest.importorskip("scipy.stats")
 
@@ -78,9 +78,9 @@ def simulate(tmp_path, seed, rounds, k, shift=None):
         base.append(process_rounds(rng, centre, rounds, k, bimodal))
         cand.append(process_rounds(rng, centre * shift.get(i, 1.0), rounds, k, bimodal))
     infos = {NAME: compare.BenchmarkInfo(NAME, param_names=["i"], params=[[str(i) for i in range(PARAM_SETS)]])}
-    b = compare.side_from_asv(str(write_side(tmp_path / f"b{seed}.json", "0.68.1", base)), infos, "0.68.1",
+    b = results.load_side(str(write_side(tmp_path / f"b{seed}.json", "0.68.1", base)), infos, "0.68.1",
                               samples_per_round=k)
-    c = compare.side_from_asv(str(write_side(tmp_path / f"c{seed}.json", "0.68.1", cand)), infos, "0.68.1",
+    c = results.load_side(str(write_side(tmp_path / f"c{seed}.json", "0.68.1", cand)), infos, "0.68.1",
                               samples_per_round=k)
     return b, c
 
@@ -90,7 +90,7 @@ def old_rule_flags(b, c, factor=compare.DEFAULT_FACTOR, alpha=0.002):
     Mann-Whitney U test on all samples pooled with p < 0.002, no correction for the number of rows."""
     flagged = 0
     for key, mb in b.measurements.items():
-        ratio, p = compare.pooled_u_test(mb, c.measurements[key])
+        ratio, p = stats.pooled_u_test(mb.samples, c.measurements[key].samples)
         if (ratio > factor or ratio < 1 / factor) and p < alpha:
             flagged += 1
     return flagged
@@ -104,10 +104,10 @@ def test_aa_old_rule_fires_and_the_round_rule_does_not(tmp_path):
     pooling the samples flags false changes in most checks; rounds + Welch + Holm flags none."""
     old_total, old_checks_firing = 0, 0
     for seed in SEEDS:
-        b, c = simulate(tmp_path, seed, release.DEFAULT_ROUNDS, release.DEFAULT_REPEAT)
+        b, c = simulate(tmp_path, seed, checkrun.DEFAULT_ROUNDS, checkrun.DEFAULT_REPEAT)
         rows = compare.compare_sides(b, c)
         assert len(rows) == PARAM_SETS and all(r.test == compare.TEST for r in rows)
-        assert all(r.rounds == [release.DEFAULT_ROUNDS] * 2 for r in rows)
+        assert all(r.rounds == [checkrun.DEFAULT_ROUNDS] * 2 for r in rows)
         flagged = [r for r in rows if r.status in (compare.REGRESSION, compare.IMPROVEMENT)]
         assert flagged == [], [(r.params, r.ratio, r.q_value) for r in flagged]
         assert not compare.is_gating_failure(rows)
@@ -153,7 +153,7 @@ def test_real_slowdown_over_enough_rounds_is_flagged(tmp_path):
     regression, and nothing else is flagged."""
     slow = {i: 1.3 for i in range(1, 40, 4)}  # i % 4 != 0: unimodal sets
     assert len(slow) == 10
-    b, c = simulate(tmp_path, 7, 10, release.DEFAULT_REPEAT, shift=slow)
+    b, c = simulate(tmp_path, 7, 10, checkrun.DEFAULT_REPEAT, shift=slow)
     rows = compare.compare_sides(b, c)
     by_index = {int(r.params["i"]): r for r in rows}
     for i in slow:
@@ -168,7 +168,7 @@ def test_real_slowdown_at_the_defaults_is_flagged_or_undecided_never_missed(tmp_
     """At the defaults a 1.3x slowdown is found in most sets; where the evidence falls short the row says
     undecided (reported), never unchanged."""
     slow = {i: 1.3 for i in range(1, 40, 4)}
-    b, c = simulate(tmp_path, 8, release.DEFAULT_ROUNDS, release.DEFAULT_REPEAT, shift=slow)
+    b, c = simulate(tmp_path, 8, checkrun.DEFAULT_ROUNDS, checkrun.DEFAULT_REPEAT, shift=slow)
     rows = {int(r.params["i"]): r for r in compare.compare_sides(b, c)}
     statuses = [rows[i].status for i in slow]
     assert set(statuses) <= {compare.REGRESSION, compare.UNDECIDED}
@@ -210,12 +210,12 @@ def test_release_check_on_aa_data_exits_0(tmp_path, monkeypatch, capsys):
             (out / f"{tr.FIXTURE_COMMIT[:8]}-{env}.json").write_text(json.dumps(data))
         return 0, ["asv output"]
 
-    monkeypatch.setattr(release, "run_asv", run_asv)
-    monkeypatch.setattr(release, "head_commit", lambda repo: tr.FIXTURE_COMMIT)
-    monkeypatch.setattr(release, "ensure_machine", lambda name: "fixture")
-    monkeypatch.setattr(release, "asv_environments",
+    monkeypatch.setattr(checkrun, "run_asv", run_asv)
+    monkeypatch.setattr(checkrun, "require_head", lambda repo: tr.FIXTURE_COMMIT)
+    monkeypatch.setattr(checkrun, "ensure_machine", lambda name: "fixture")
+    monkeypatch.setattr(checkrun, "asv_environments",
                         lambda path, n, py: (list(per_side), [Path("/b"), Path("/c")]))
-    monkeypatch.setattr(release, "probe_environment", lambda p: {"numba": "0.68.1", "llvmlite": "0.50.0"})
+    monkeypatch.setattr(checkrun, "probe_environment", lambda p: {"numba": "0.68.1", "llvmlite": "0.50.0"})
     status = check.run()
     capsys.readouterr()
     report = json.loads(_one(tmp_path / "out", "release-check-0.68.1-vs-0.68.1-*.json").read_text())
@@ -223,8 +223,8 @@ def test_release_check_on_aa_data_exits_0(tmp_path, monkeypatch, capsys):
     summary = report["summary"]
     assert summary["tested"] == PARAM_SETS
     assert summary.get(compare.REGRESSION, 0) == summary.get(compare.IMPROVEMENT, 0) == 0
-    assert report["settings"]["rounds"] == release.DEFAULT_ROUNDS
-    assert report["settings"]["samples_per_round"] == release.DEFAULT_REPEAT
+    assert report["settings"]["rounds"] == checkrun.DEFAULT_ROUNDS
+    assert report["settings"]["samples_per_round"] == checkrun.DEFAULT_REPEAT
     infos = {NAME: compare.BenchmarkInfo(NAME, param_names=["i"], params=params)}
-    b, c = (compare.side_from_asv(report[s]["env"]["results_file"], infos) for s in ("baseline", "candidate"))
+    b, c = (results.load_side(report[s]["env"]["results_file"], infos) for s in ("baseline", "candidate"))
     assert old_rule_flags(b, c) > 0

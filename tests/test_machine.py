@@ -300,14 +300,14 @@ def test_default_machine_name_is_stable_and_safe():
     from kbench import suite
 
     cpu = {"model": "Intel(R) Xeon(R) Platinum 8480+ CPU @ 2.00GHz", "usable_cores": 16, "logical_cores": 32}
-    assert suite.default_machine_name(cpu, [], False) == "cpu-16core-intel-xeon-platinum-8480"
+    assert machine.default_machine_name(cpu, [], False) == "cpu-16core-intel-xeon-platinum-8480"
     gpus = [{"name": "NVIDIA H200"}]
-    assert suite.default_machine_name(cpu, gpus, False) == "cpu-16core-intel-xeon-platinum-8480-gpu-nvidia-h200"
-    assert suite.default_machine_name(cpu, gpus * 2, False).endswith("-gpu-2x-nvidia-h200")
-    assert suite.default_machine_name(cpu, [], True).endswith("-cudasim")
+    assert machine.default_machine_name(cpu, gpus, False) == "cpu-16core-intel-xeon-platinum-8480-gpu-nvidia-h200"
+    assert machine.default_machine_name(cpu, gpus * 2, False).endswith("-gpu-2x-nvidia-h200")
+    assert machine.default_machine_name(cpu, [], True).endswith("-cudasim")
     amd = {"model": "AMD EPYC 9654 96-Core Processor", "usable_cores": 8}
-    assert suite.default_machine_name(amd, [], False) == "cpu-8core-amd-epyc-9654"
-    suite.check_machine_name(suite.default_machine_name())
+    assert machine.default_machine_name(amd, [], False) == "cpu-8core-amd-epyc-9654"
+    suite.check_machine_name(machine.default_machine_name())
 
 
 def test_environment_record_keeps_older_versions(tmp_path):

@@ -1,7 +1,7 @@
 """``kbench noise`` on recorded asv results."""
 from pathlib import Path
 
-from kbench import noise
+from kbench import noise, report
 
 DATA = Path(__file__).parent / "data" / "real"
 A = DATA / "llvmlite0.49.0-numba0.67.0.json"
@@ -18,4 +18,4 @@ def test_two_runs_report_each_timing_class():
     row = next(r for r in table if r["benchmark"] == "sumsq.SumSquares")
     assert row["parameter_sets"] >= 1
     assert 0 <= row["median_deviation"] <= row["p90_deviation"] <= row["max_deviation"]
-    assert "| `sumsq.SumSquares` |" in noise.to_markdown(table, 1.1)
+    assert "| `sumsq.SumSquares` |" in report.render_noise(table, 1.1)

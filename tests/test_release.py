@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from kbench import bisect as kbisect
-from kbench import cli, compare, pypi, release
+from kbench import checkrun, cli, compare, pypi, release, release_sides, repo
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -103,15 +103,15 @@ def test_release_check_picks_versions_from_the_index(tmp_path, monkeypatch):
     check = release.ReleaseCheck.from_args(args, index=index)
     assert (check.baseline, check.candidate) == ("0.68.0", "0.68.1")
     assert check.output_dir == (tmp_path / "res" / "release-checks").resolve()
-    assert check.rounds == release.DEFAULT_ROUNDS
+    assert check.rounds == checkrun.DEFAULT_ROUNDS
     args = parse(["release-check", "--config", str(config), "--pre", "--quick"])
     check = release.ReleaseCheck.from_args(args, index=index)
     assert (check.baseline, check.candidate) == ("0.68.1", "0.69.0rc1")
-    assert check.rounds == release.QUICK_ROUNDS
+    assert check.rounds == checkrun.QUICK_ROUNDS
     run_args = check.asv_run_args(Path("/tmp/c.json"), "abc", "m")
     assert run_args[:2] == ["run", "abc^!"]
-    for flag in ("--record-samples", "--interleave-rounds", f"rounds={release.QUICK_ROUNDS}",
-                 f"repeat={release.QUICK_REPEAT}"):
+    for flag in ("--record-samples", "--interleave-rounds", f"rounds={checkrun.QUICK_ROUNDS}",
+                 f"repeat={checkrun.QUICK_REPEAT}"):
         assert flag in run_args
 
 
@@ -158,7 +158,7 @@ def parse(argv):
 
 
 def test_side_requirements_pin_llvmlite_and_order_installs():
-    side = release.side_requirements("candidate", "0.68.1", BASE_CONFIG, "3.11", fake_resolver)
+    side = release_sides.side_requirements("candidate", "0.68.1", BASE_CONFIG, "3.11", fake_resolver)
     assert list(side.requirements.items()) == [("numpy", "2.4.6"), ("llvmlite", "0.50.0"), ("numba", "0.68.1"),
                                                ("scipy", "1.17.1")]
     assert side.resolved_by == "pip"
@@ -170,7 +170,7 @@ def test_side_requirements_relax_pins_that_do_not_fit():
             raise pypi.PackageIndexError("numba 0.60.0 needs numpy<2.1")
         return {"numba": "0.60.0", "llvmlite": "0.43.0", "numpy": "2.0.2", "scipy": "1.17.1"}
 
-    side = release.side_requirements("baseline", "0.60.0", BASE_CONFIG, "3.11", picky)
+    side = release_sides.side_requirements("baseline", "0.60.0", BASE_CONFIG, "3.11", picky)
     assert side.requirements["numpy"] == "2.0.2" and side.requirements["llvmlite"] == "0.43.0"
     assert side.resolved_by == "pip (relaxed pins)" and side.notes
 
@@ -180,17 +180,17 @@ def test_side_requirements_offline():
         raise pypi.PackageIndexError("no network")
 
     conf = dict(BASE_CONFIG, include=[{"python": "3.11", "req": {"numba": "0.66.0", "llvmlite": "0.48.0"}}])
-    side = release.side_requirements("baseline", "0.66.0", conf, "3.11", offline)
+    side = release_sides.side_requirements("baseline", "0.66.0", conf, "3.11", offline)
     assert list(side.requirements.items()) == [("numpy", "2.4.6"), ("llvmlite", "0.48.0"), ("numba", "0.66.0"),
                                                ("scipy", "1.17.1")]
     assert side.resolved_by == "config"
-    side = release.side_requirements("baseline", "0.65.1", conf, "3.11", offline)
+    side = release_sides.side_requirements("baseline", "0.65.1", conf, "3.11", offline)
     assert side.requirements["llvmlite"] == "" and side.resolved_by == "unpinned"
     assert list(side.requirements)[:3] == ["numpy", "llvmlite", "numba"]
     # the pairing a matrix expresses with exclude rules (0.67.0 only goes with 0.49.0)
-    side = release.side_requirements("baseline", "0.67.0", BASE_CONFIG, "3.11", offline)
+    side = release_sides.side_requirements("baseline", "0.67.0", BASE_CONFIG, "3.11", offline)
     assert side.requirements["llvmlite"] == "0.49.0" and side.resolved_by == "config"
-    assert release._config_llvmlite_pair(BASE_CONFIG, "0.68.1") is None  # no rule: both llvmlites remain
+    assert release_sides._config_llvmlite_pair(BASE_CONFIG, "0.68.1") is None  # no rule: both llvmlites remain
 
 
 def test_versions_not_on_the_index_are_refused(tmp_path, monkeypatch, capsys):
@@ -219,12 +219,12 @@ def make_check(tmp_path, baseline, candidate, bench=(), **kw):
 
 
 def derived_envs(check):
-    conf = release.load_asv_config(check.config_path)
+    conf = repo.load_config(check.config_path)
     sides = check.sides(conf)
-    derived = release.derive_config(conf, check.config_path.parent, sides, check.python, check.results_dir)
+    derived = release_sides.derive_config(conf, check.config_path.parent, sides, check.python, check.results_dir)
     path = check.config_path.parent / "derived.json"
     path.write_text(json.dumps(derived))
-    return sides, derived, release.asv_environments(path, len(sides), check.python)
+    return sides, derived, checkrun.asv_environments(path, len(sides), check.python)
 
 
 def test_derived_config_has_exactly_the_two_environments(tmp_path):
@@ -233,7 +233,7 @@ def test_derived_config_has_exactly_the_two_environments(tmp_path):
     check = make_check(tmp_path, "0.67.0", "0.68.1")
     sides, derived, (names, paths) = derived_envs(check)
     py = check.python
-    tag = f"{release.SIDE_ENV_VAR}{check.run_id}"
+    tag = f"{checkrun.SIDE_ENV_VAR}{check.run_id}"
     assert names == [f"virtualenv-py{py}-llvmlite0.49.0-numba0.67.0-numpy2.4.6-scipy1.17.1-{tag}-baseline",
                      f"virtualenv-py{py}-llvmlite0.50.0-numba0.68.1-numpy2.4.6-scipy1.17.1-{tag}-candidate"]
     assert paths[0] != paths[1]
@@ -246,7 +246,7 @@ def test_aa_check_gets_two_environments_sharing_one_install(tmp_path):
     pytest.importorskip("virtualenv")
     check = make_check(tmp_path, "0.68.1", "0.68.1")
     sides, derived, (names, paths) = derived_envs(check)
-    assert len(set(names)) == 2 and all(release.SIDE_ENV_VAR in n for n in names)
+    assert len(set(names)) == 2 and all(checkrun.SIDE_ENV_VAR in n for n in names)
     assert paths[0] == paths[1]  # the tag is a run-time variable: one build serves both
 
 
@@ -272,11 +272,11 @@ def test_a_check_files_results_under_kbenchs_machine_name(monkeypatch, tmp_path)
     monkeypatch.setattr(asv_machine.MachineCollection, "get_machine_file_path",
                         staticmethod(lambda: str(tmp_path / "asv-machine.json")))
     monkeypatch.delenv("KBENCH_MACHINE", raising=False)
-    from kbench import suite
+    from kbench import machine
 
-    assert release.ensure_machine(None) == suite.default_machine_name()
+    assert checkrun.ensure_machine(None) == machine.default_machine_name()
     monkeypatch.setenv("KBENCH_MACHINE", "my-runner")
-    assert release.ensure_machine(None) == "my-runner"
+    assert checkrun.ensure_machine(None) == "my-runner"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -303,19 +303,19 @@ def fake_asv(monkeypatch, check, fixtures, imported=None, rc=0):
             (out / f"{FIXTURE_COMMIT[:8]}-{data['env_name']}.json").write_text(json.dumps(data))
         return rc, ["asv output"]
 
-    monkeypatch.setattr(release, "run_asv", run_asv)
-    monkeypatch.setattr(release, "head_commit", lambda repo: FIXTURE_COMMIT)
-    monkeypatch.setattr(release, "ensure_machine", lambda name: "fixture")
-    monkeypatch.setattr(release, "asv_environments",
+    monkeypatch.setattr(checkrun, "run_asv", run_asv)
+    monkeypatch.setattr(checkrun, "require_head", lambda repo: FIXTURE_COMMIT)
+    monkeypatch.setattr(checkrun, "ensure_machine", lambda name: "fixture")
+    monkeypatch.setattr(checkrun, "asv_environments",
                         lambda path, n, py: ([envs["baseline"], envs["candidate"]], [Path("/b"), Path("/c")]))
     versions = imported or {"/b": check.baseline, "/c": check.candidate}
-    monkeypatch.setattr(release, "probe_environment",
+    monkeypatch.setattr(checkrun, "probe_environment",
                         lambda p: {"numba": versions[str(p)], "llvmlite": "x", "numpy": "2.4.6"})
 
 
 def run_fake(tmp_path, monkeypatch, capsys, bench, **kw):
     # the fixture's 20 independent samples a side stand for 10 rounds of K = 2
-    monkeypatch.setattr(release, "DEFAULT_REPEAT", 2)
+    monkeypatch.setattr(checkrun, "DEFAULT_REPEAT", 2)
     check = make_check(tmp_path, "0.67.0", "0.68.1", bench=bench)
     fake_asv(monkeypatch, check, {"baseline": SYN / "baseline.json", "candidate": SYN / "candidate.json"}, **kw)
     status = check.run()
@@ -326,7 +326,7 @@ def run_fake(tmp_path, monkeypatch, capsys, bench, **kw):
 
 
 def test_a_second_check_of_the_same_pair_adds_a_report(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(release, "DEFAULT_REPEAT", 2)
+    monkeypatch.setattr(checkrun, "DEFAULT_REPEAT", 2)
     for run_id in ("20261202T050000Z", "20261202T060000Z"):
         check = make_check(tmp_path, "0.67.0", "0.68.1", bench=[r"time_regressed$"], run_id=run_id)
         fake_asv(monkeypatch, check, {"baseline": SYN / "baseline.json", "candidate": SYN / "candidate.json"})
@@ -394,7 +394,7 @@ def test_damaged_result_file_makes_a_broken_report(tmp_path, monkeypatch, capsys
     the file, not a traceback and never a regression."""
     check = make_check(tmp_path, "0.67.0", "0.68.1", bench=[r"time_regressed$"])
     fake_asv(monkeypatch, check, {"baseline": SYN / "baseline.json", "candidate": SYN / "candidate.json"})
-    fake_run = release.run_asv
+    fake_run = checkrun.run_asv
 
     def run_and_cut(args, cwd, log_tail=80):
         rc, tail = fake_run(args, cwd, log_tail)
@@ -404,7 +404,7 @@ def test_damaged_result_file_makes_a_broken_report(tmp_path, monkeypatch, capsys
                 path.write_text(text[: len(text) // 3])
         return rc, tail
 
-    monkeypatch.setattr(release, "run_asv", run_and_cut)
+    monkeypatch.setattr(checkrun, "run_asv", run_and_cut)
     assert check.run() == 2
     report = json.loads(_one(tmp_path / "out", "release-check-0.67.0-vs-0.68.1-*.json").read_text())
     assert report["exit_status"] == 2
@@ -474,7 +474,7 @@ def test_aa_same_release_on_both_sides_reports_no_regression(tmp_path):
     rows = report["rows"]
     assert len(rows) == 1 and rows[0]["ratio"] is not None
     assert rows[0]["rounds"] == [compare.MIN_ROUNDS] * 2 and rows[0]["test"] == compare.TEST
-    assert rows[0]["baseline"]["n"] == compare.MIN_ROUNDS * release.DEFAULT_REPEAT  # exactly K per round
+    assert rows[0]["baseline"]["n"] == compare.MIN_ROUNDS * checkrun.DEFAULT_REPEAT  # exactly K per round
     names = {report[s]["env"]["env_name"] for s in ("baseline", "candidate")}
     assert len(names) == 2  # two result files, one per replica
     for side in ("baseline", "candidate"):
@@ -510,7 +510,7 @@ def test_two_releases_end_to_end(tmp_path):
     for r in rows:
         assert r["status"] not in (compare.FAILED, compare.MISSING)
         assert r["test"] == compare.TEST and r["p_value"] is not None
-        assert r["baseline"]["n"] == r["candidate"]["n"] == compare.MIN_ROUNDS * release.DEFAULT_REPEAT
+        assert r["baseline"]["n"] == r["candidate"]["n"] == compare.MIN_ROUNDS * checkrun.DEFAULT_REPEAT
 
 
 def test_a_report_rewrite_cut_off_by_a_full_disk_keeps_the_previous_report(tmp_path, monkeypatch, capsys):
@@ -529,7 +529,7 @@ def test_a_report_rewrite_cut_off_by_a_full_disk_keeps_the_previous_report(tmp_p
 
 
 def test_an_interrupted_check_still_reports_what_asv_saved(tmp_path, monkeypatch, capsys):
-    status, report, md, _ = run_fake(tmp_path, monkeypatch, capsys, [r"time_regressed$"], rc=release.INTERRUPTED)
+    status, report, md, _ = run_fake(tmp_path, monkeypatch, capsys, [r"time_regressed$"], rc=checkrun.INTERRUPTED)
     assert status == 2 and report["exit_status"] == 2  # broken, never "regression"
     assert any("interrupted (Ctrl-C)" in p for p in report["problems"])
     assert report["summary"][compare.REGRESSION] == 1  # the finished results are in the report

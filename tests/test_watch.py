@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kbench import watch
+from kbench import pypi, versions, watch
 
 # A made-up slice of Numba's history, deliberately out of order.
 RELEASES = [
@@ -60,33 +60,27 @@ def test_version_order_follows_pep440():
         "1.0",
     ]
     shuffled = ordered[5:] + ordered[:5]
-    assert sorted(shuffled, key=watch.version_key) == ordered
-    assert watch.same_version("0.62", "0.62.0")
-
-
-def test_version_order_agrees_with_packaging():
-    packaging_version = pytest.importorskip("packaging.version")
-    versions = ["0.62.0a1.dev1", "0.62.0.post1.dev1", "0.62", "0.62.0.dev1", "0.62.0rc1", "0.61.10", "0.61.9"]
-    assert sorted(versions, key=watch.version_key) == sorted(versions, key=packaging_version.Version)
+    assert sorted(shuffled, key=versions.parse) == ordered
+    assert versions.same_version("0.62", "0.62.0")
 
 
 @pytest.mark.parametrize("text", ["0.61.0", "0.62.0rc1", "1.0.dev3", "0.60.0.post1"])
 def test_valid_versions(text):
-    assert watch.is_valid_version(text)
+    assert versions.is_valid(text)
 
 
 @pytest.mark.parametrize("text", ["", "latest", "0.61.0 -->", "0.61; rm -rf /", "0.61.0\n<!--"])
 def test_invalid_versions_are_refused(text):
-    assert not watch.is_valid_version(text)
+    assert not versions.is_valid(text)
     with pytest.raises(watch.WatchError):
         watch.marker(text)
 
 
 def test_prerelease_detection():
-    assert watch.is_prerelease("0.62.0rc1")
-    assert watch.is_prerelease("0.62.0.dev0")
-    assert not watch.is_prerelease("0.61.2")
-    assert not watch.is_prerelease("0.61.2.post1")
+    assert versions.is_prerelease("0.62.0rc1")
+    assert versions.is_prerelease("0.62.0.dev0")
+    assert not versions.is_prerelease("0.61.2")
+    assert not versions.is_prerelease("0.61.2.post1")
 
 
 # ----------------------------------------------------------------------------------------- next
@@ -153,43 +147,21 @@ def test_parse_pip_index_output():
         "Available versions: 0.62.0rc1, 0.61.2, 0.61.0\n"
         "  INSTALLED: 0.61.2\n"
     )
-    assert watch.parse_pip_index(text) == ["0.62.0rc1", "0.61.2", "0.61.0"]
-    with pytest.raises(watch.WatchError):
-        watch.parse_pip_index("ERROR: No matching distribution found for numba")
+    assert pypi.parse_pip_index_output(text) == ["0.62.0rc1", "0.61.2", "0.61.0"]
+    assert pypi.parse_pip_index_output("ERROR: No matching distribution found for numba") == []
 
 
-def test_releases_from_kbench_pypi_uses_its_release_index(monkeypatch):
-    import types
-
-    module = types.ModuleType("kbench.pypi")
-    asked = []
-
-    class PackageIndexError(RuntimeError):
-        pass
-
-    class ReleaseIndex:
+def test_an_unreachable_index_is_one_line(monkeypatch, capsys):
+    class Offline:
         def __init__(self, package):
-            asked.append(package)
+            assert package == "numba"
 
         def releases(self, pre=False):
-            assert pre is True
-            return ["0.61.0", "0.62.0rc1"]  # the real one returns packaging Versions; str() of either works
+            raise pypi.PackageIndexError("no network")
 
-    module.ReleaseIndex = ReleaseIndex
-    module.PackageIndexError = PackageIndexError
-    monkeypatch.setitem(sys.modules, "kbench.pypi", module)
-    assert watch.releases_from_kbench_pypi() == ["0.61.0", "0.62.0rc1"]
-    assert asked == ["numba"]
-
-    def broken(self, pre=False):
-        raise PackageIndexError("no network")
-
-    ReleaseIndex.releases = broken
+    monkeypatch.setattr(pypi, "ReleaseIndex", Offline)
     with pytest.raises(watch.WatchError, match="no network"):
-        watch.releases_from_kbench_pypi()
-
-    del module.ReleaseIndex
-    assert watch.releases_from_kbench_pypi() is None  # falls back to pip
+        watch.default_release_source()
 
 
 def test_real_kbench_pypi_is_used_with_a_fake_fetcher(monkeypatch, tmp_path):
@@ -201,14 +173,8 @@ def test_real_kbench_pypi_is_used_with_a_fake_fetcher(monkeypatch, tmp_path):
         return real(package, **kwargs)
 
     monkeypatch.setattr(pypi, "ReleaseIndex", offline)
-    assert watch.releases_from_kbench_pypi() == ["0.60.0", "0.61.0rc1", "0.61.0"]
-    assert watch.next_unchecked(watch.releases_from_kbench_pypi(), ["0.61.0"]) == "0.61.0rc1"
-
-
-def test_default_source_falls_back_to_pip(monkeypatch):
-    monkeypatch.setattr(watch, "releases_from_kbench_pypi", lambda: None)
-    monkeypatch.setattr(watch, "releases_from_pip", lambda package="numba": ["0.1.0"])
-    assert watch.default_release_source() == ["0.1.0"]
+    assert watch.default_release_source() == ["0.60.0", "0.61.0rc1", "0.61.0"]
+    assert watch.next_unchecked(watch.default_release_source(), ["0.61.0"]) == "0.61.0rc1"
 
 
 # ----------------------------------------------------------------------------------------- mark
@@ -387,3 +353,12 @@ def test_markdown_report_cut_inside_a_code_block_is_closed(tmp_path):
     assert "truncated" in body
     fences = [line for line in body.splitlines() if line.lstrip().startswith("```")]
     assert len(fences) % 2 == 0
+
+
+def test_kbench_watch_is_a_subcommand_like_the_others(capsys):
+    from kbench import cli
+
+    assert cli.main(["watch", "overall", "no-regression", "broken"]) == 0
+    assert capsys.readouterr().out == "broken\n"
+    assert cli.main(["watch", "overall", "sideways"]) == 2
+    assert "kbench.watch overall: unknown outcome" in capsys.readouterr().err

@@ -6,7 +6,8 @@ and a write that fails midway (disk full, Ctrl-C) leaves the previous content in
 Markdown file that kbench writes goes through here.
 
 :func:`load_asv_results` checks an asv result file (which asv writes itself) before the tools read it, so a
-damaged one gives a :class:`ValueError` naming the file instead of a traceback.
+damaged one gives a :class:`ValueError` naming the file instead of a traceback; :mod:`kbench.results` reads
+the values through asv.
 """
 from __future__ import annotations
 
@@ -124,29 +125,3 @@ def load_asv_results(path: PathLike) -> dict:
             raise ValueError(f"{path}: damaged asv results file: the entry of {name} does not match "
                              f"'result_columns'")
     return data
-
-
-def side_from_asv(path: PathLike, **kwargs: Any):
-    """:func:`kbench.compare.side_from_asv` on a file checked by :func:`load_asv_results` first; anything in
-    the file the comparison cannot make sense of also becomes a :class:`ValueError` naming the file."""
-    load_asv_results(path)
-    from . import compare
-
-    try:
-        return compare.side_from_asv(str(path), **kwargs)
-    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
-        raise ValueError(f"{path}: damaged asv results file ({type(exc).__name__}: {exc})") from None
-
-
-def read_asv_benchmarks(path: PathLike):
-    """:func:`kbench.compare.read_asv_benchmarks` with a :class:`ValueError` naming the file when asv's
-    ``benchmarks.json`` is missing or damaged."""
-    data = read_json(path, "asv benchmarks.json")
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: not asv's benchmarks.json (a JSON {type(data).__name__}, not an object)")
-    from . import compare
-
-    try:
-        return compare.read_asv_benchmarks(str(path))
-    except (KeyError, TypeError, IndexError, AttributeError, ValueError) as exc:
-        raise ValueError(f"{path}: damaged asv benchmarks.json ({type(exc).__name__}: {exc})") from None

@@ -74,13 +74,11 @@ def regex(option: str, text: str) -> str:
 
 
 def version(option: str, text: str) -> str:
-    """A version number as :mod:`packaging.version` reads it (PEP 440), returned in its normal form
+    """A version number as :mod:`kbench.versions` reads it (PEP 440), returned in its normal form
     (``0.62.0-rc1`` -> ``0.62.0rc1``)."""
+    from .versions import InvalidVersion, normalise
+
     try:
-        from packaging.version import InvalidVersion, Version
-    except ImportError:  # pragma: no cover - packaging comes with the bench extra (asv needs it)
-        return str(text).strip()
-    try:
-        return str(Version(str(text).strip()))
+        return normalise(str(text).strip())
     except InvalidVersion:
         raise _fail(option, text, "not a version number (e.g. 0.61.0 or 0.62.0rc1)") from None

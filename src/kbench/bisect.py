@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
 import re
 import sys
@@ -25,12 +24,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Generic, List, Optional, Sequence, Tuple, TypeVar
 
-try:
-    from packaging.version import Version
-except ImportError:  # pragma: no cover - main() reports it through release.require_asv
-    Version = None
-
-from . import _io, _options, compare, pypi, release
+from . import _io, _options, checkrun, compare, pypi, repo, results
+from . import report as report_md
+from .versions import parse as parse_version
 
 M = TypeVar("M")
 
@@ -119,33 +115,33 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "given take every value")
     parser.add_argument("--output", metavar="DIR",
                         help="where the report goes (default: <results dir>/bisect)")
-    release.add_common_arguments(parser)
+    checkrun.add_common_arguments(parser)
 
 
 def parse_params(items: Optional[Sequence[str]]) -> Dict[str, List[str]]:
     out: Dict[str, List[str]] = {}
     for item in items or []:
         if "=" not in item:
-            raise release.CheckError(f"--params takes NAME=VALUE, not {item!r}")
+            raise checkrun.CheckError(f"--params takes NAME=VALUE, not {item!r}")
         key, value = item.split("=", 1)
         out.setdefault(key.strip(), []).append(value.strip())
     return out
 
 
-def choose_combinations(info: compare.BenchmarkInfo, wanted: Dict[str, List[str]]) -> List[Tuple[str, ...]]:
+def choose_combinations(info: results.BenchmarkInfo, wanted: Dict[str, List[str]]) -> List[Tuple[str, ...]]:
     """The parameter combinations of ``info`` that match ``wanted`` ({name: [values]}); values are compared
     with asv's stored reprs with or without their quotes."""
     unknown = set(wanted) - set(info.param_names)
     if unknown:
-        raise release.CheckError(f"{info.name} has no parameter {', '.join(sorted(unknown))}; it has "
+        raise checkrun.CheckError(f"{info.name} has no parameter {', '.join(sorted(unknown))}; it has "
                                  f"{', '.join(info.param_names) or 'none'}")
     chosen = []
     for combo in info.combinations():
         named = dict(zip(info.param_names, combo))
-        if all(any(v in (named[k], compare._unquote(named[k])) for v in vals) for k, vals in wanted.items()):
+        if all(any(v in (named[k], report_md.unquote(named[k])) for v in vals) for k, vals in wanted.items()):
             chosen.append(combo)
     if not chosen:
-        raise release.CheckError(f"no parameter combination of {info.name} matches "
+        raise checkrun.CheckError(f"no parameter combination of {info.name} matches "
                                  f"{' '.join(f'{k}={v}' for k, vs in wanted.items() for v in vs)}")
     return chosen
 
@@ -166,38 +162,35 @@ class MeasureError(RuntimeError):
 class Bisector:
     """The asv side of a bisection: builds one environment per measured release and runs one benchmark."""
 
-    check: release.ReleaseCheck  # reused for the repository, config, Python, rounds, machine...
+    setup: checkrun.Setup  # the repository, config, Python, rounds, machine... shared with release-check
     bench: str
     wanted: Dict[str, List[str]]
     combos: Optional[List[Tuple[str, ...]]] = None
-    info: Optional[compare.BenchmarkInfo] = None
+    info: Optional[results.BenchmarkInfo] = None
     commit: str = ""
     machine: str = ""
     runs: List[Dict[str, Any]] = dataclasses.field(default_factory=list)
 
-    def _derived(self, version: str, tmp: Path) -> Tuple[Path, str, Path]:
-        c = self.check
-        conf = release.load_asv_config(c.config_path)
-        side = release.side_requirements("measured", version, conf, c.python, c.resolver)
-        side.env_nobuild = dict(side.env_nobuild, **{release.SIDE_ENV_VAR: f"{c.run_id}-bisect"})
-        derived = release.derive_config(conf, c.config_path.parent, [side], c.python, c.results_dir, c.env_dir)
+    def _environment(self, version: str, tmp: Path) -> Tuple[Path, str, Path]:
+        """A config of the one environment for ``version`` in ``tmp``: (its path, asv's name, its folder)."""
+        conf = self.setup.config()
+        side = self.setup.side("measured", version, conf, tag="bisect")
         path = tmp / f"asv-{version}.json"
-        path.write_text(json.dumps(derived, indent=2))
-        names, paths = release.asv_environments(path, 1, c.python)
+        names, paths = self.setup.environments(conf, [side], path)
         return path, names[0], paths[0]
 
     def discover(self, version: str) -> None:
         """Let asv discover the suite (in the good release's environment) to learn the benchmark's parameters."""
         with tempfile.TemporaryDirectory(prefix="kbench-bisect-") as tmp:
-            config_file, _, _ = self._derived(version, Path(tmp))
-            rc, tail = release.run_asv(["run", f"{self.commit}^!", "--config", str(config_file), "--machine",
-                                        self.machine, "--bench", "just-discover"], cwd=self.check.repo)
-        if rc == release.INTERRUPTED:
+            config_file, _, _ = self._environment(version, Path(tmp))
+            rc, tail = checkrun.run_asv(["run", f"{self.commit}^!", "--config", str(config_file), "--machine",
+                                         self.machine, "--bench", "just-discover"], cwd=self.setup.repo)
+        if rc == checkrun.INTERRUPTED:
             raise KeyboardInterrupt
-        infos_path = self.check.results_dir / "benchmarks.json"
+        infos_path = self.setup.results_dir / "benchmarks.json"
         if rc != 0 or not infos_path.is_file():
             raise MeasureError("asv could not discover the benchmarks:\n    " + "\n    ".join(tail[-20:]))
-        infos = _io.read_asv_benchmarks(infos_path)
+        infos = results.read_benchmarks(infos_path)
         if self.bench not in infos:
             close = [n for n in infos if self.bench.split(".")[-1] in n][:8]
             raise MeasureError(f"no benchmark named {self.bench}" + (f"; similar: {', '.join(close)}" if close
@@ -208,33 +201,28 @@ class Bisector:
             print(f"kbench bisect: {len(self.combos)} parameter combinations selected; --params narrows them",
                   file=sys.stderr)
 
-    def measure(self, version: str) -> compare.SideResults:
-        c = self.check
+    def measure(self, version: str) -> results.Side:
+        c = self.setup
         with tempfile.TemporaryDirectory(prefix="kbench-bisect-") as tmp:
-            config_file, env_name, env_path = self._derived(version, Path(tmp))
-            args = ["run", f"{self.commit}^!", "--config", str(config_file), "--machine", self.machine,
-                    "--record-samples", "-a", f"rounds={c.rounds}", "-a", f"repeat={c.samples_per_round}",
-                    "--bench", bench_regex(self.bench, self.combos)]
-            if c.show_stderr:
-                args.append("--show-stderr")
+            config_file, env_name, env_path = self._environment(version, Path(tmp))
+            args = c.asv_run_args(config_file, self.commit, self.machine,
+                                  [bench_regex(self.bench, self.combos)], interleave=False)
             started = (time.time() - 1.0) * 1000.0
-            rc, tail = release.run_asv(args, cwd=c.repo)
-        if rc == release.INTERRUPTED:  # Ctrl-C: stop the bisection (kbench exits 2)
+            rc, tail = checkrun.run_asv(args, cwd=c.repo)
+        if rc == checkrun.INTERRUPTED:  # Ctrl-C: stop the bisection (kbench exits 2)
             raise KeyboardInterrupt
-        probe = release.probe_environment(env_path)
-        if not release.same_version(probe.get("numba"), version):
-            raise MeasureError(f"the environment for numba {version} imported {probe.get('numba')!r} "
-                               f"{probe.get('error', '')}")
-        path = Path(compare.results_file(str(c.results_dir), self.machine, self.commit, env_name))
+        probe, problem = c.check_environment(f"the environment for numba {version}", version, env_path)
+        if problem:
+            raise MeasureError(problem)
+        path = c.result_file(self.machine, self.commit, env_name)
         if not path.is_file():
             raise MeasureError(f"no results for numba {version} (asv exit status {rc}):\n    "
                                + "\n    ".join(tail[-20:]))
-        selection = {self.bench: self.combos}
-        side = _io.side_from_asv(path, benchmarks={self.bench: self.info} if self.info else None,
-                                     label=version, selection=selection, started_after=started,
-                                     env={"imported": probe, "env_name": env_name},
-                                     samples_per_round=c.samples_per_round)
-        values = [m for m in side.measurements.values()]
+        side = results.load_side(path, benchmarks={self.bench: self.info} if self.info else None,
+                                 label=version, selection={self.bench: self.combos}, started_after=started,
+                                 env={"imported": probe, "env_name": env_name},
+                                 samples_per_round=c.samples_per_round)
+        values = list(side.measurements.values())
         if not values:
             raise MeasureError(f"{self.bench} produced no result with numba {version}")
         if any(m.failed for m in values):
@@ -242,48 +230,47 @@ class Bisector:
                                + "\n    ".join(tail[-20:]))
         return side
 
-    def is_slower(self, good: compare.SideResults, other: compare.SideResults) -> bool:
+    def is_slower(self, good: results.Side, other: results.Side) -> bool:
         """Slower by the one rule of :mod:`kbench.compare` (rounds, Welch on log round medians, Holm over the
         selected combinations); undecided and not-tested combinations do not count as slower."""
-        rows = compare.compare_sides(good, other, self.check.factor, self.check.alpha,
-                                     samples_per_round=self.check.samples_per_round)
+        rows = compare.compare_sides(good, other, self.setup.factor, self.setup.alpha,
+                                     samples_per_round=self.setup.samples_per_round)
         return any(r.status in (compare.REGRESSION, compare.INCREASE) for r in rows)
 
 
 def main(args: argparse.Namespace) -> int:
     try:
-        release.require_asv()
+        checkrun.require_asv()
         return _main(args)
-    except (release.CheckError, pypi.PackageIndexError, MeasureError, ValueError) as exc:
+    except (repo.RepoError, pypi.PackageIndexError, MeasureError, ValueError) as exc:
         print(f"kbench bisect: {exc}", file=sys.stderr)
         return 2
 
 
 def _main(args: argparse.Namespace, index: Optional[pypi.ReleaseIndex] = None) -> int:
-    # reuse release-check's option handling; bisect keeps its results out of results/ unless told otherwise
-    ns = argparse.Namespace(**vars(args))
-    ns.baseline, ns.candidate, ns.bench = args.good, args.bad, None
-    check = release.ReleaseCheck.from_args(ns)
+    # bisect keeps its results out of results/ unless told otherwise
+    options = checkrun.Setup.options_from_args(args)
     if not args.results_dir:
-        check.results_dir = (check.repo / ".asv" / "bisect-results").resolve()
-    out_dir = Path(args.output).resolve() if args.output else check.results_dir / "bisect"
+        options["results_dir"] = (options["repo"] / ".asv" / "bisect-results").resolve()
+    setup = checkrun.Setup(**options)
+    out_dir = Path(args.output).resolve() if args.output else setup.results_dir / "bisect"
     index = index or pypi.ReleaseIndex("numba")
-    good, bad = Version(args.good), Version(args.bad)
+    good, bad = parse_version(args.good), parse_version(args.bad)
     releases = [str(v) for v in index.between(good, bad, pre=args.pre)]
     print(f"kbench bisect: {len(releases)} releases from {good} to {bad}: {', '.join(releases)}; at most "
           f"{max_measurements(len(releases))} measurements", file=sys.stderr)
-    bis = Bisector(check=check, bench=args.bench, wanted=parse_params(args.params))
-    bis.commit = release.head_commit(check.repo)
-    bis.machine = release.ensure_machine(check.machine)
+    bis = Bisector(setup=setup, bench=args.bench, wanted=parse_params(args.params))
+    bis.commit = checkrun.require_head(setup.repo)
+    bis.machine = checkrun.ensure_machine(setup.machine)
     bis.discover(releases[0])
     t0 = time.time()
     result = bisect_releases(releases, bis.measure, bis.is_slower,
                              log=lambda msg: print(f"kbench bisect: {msg}", file=sys.stderr))
     report = bisect_report(result, bis, time.time() - t0)
-    md = render_bisect_markdown(report)
+    md = report_md.render_bisect(report)
     stem = f"bisect-{re.sub(r'[^A-Za-z0-9_.-]+', '_', args.bench)}-{good}-to-{bad}"
     _io.atomic_write_text(out_dir / f"{stem}.md", md)
-    _io.atomic_write_json(out_dir / f"{stem}.json", release.json_safe(report))
+    _io.atomic_write_json(out_dir / f"{stem}.json", report_md.json_safe(report))
     print(md)
     print(f"kbench: report written to {out_dir / stem}.md and .json", file=sys.stderr)
     return 0 if result.first_bad else 1
@@ -294,36 +281,13 @@ def bisect_report(result: BisectResult, bis: Bisector, wall: float) -> Dict[str,
     steps = []
     for version in result.measured:
         side = result.measurements[version]
-        rows = compare.compare_sides(good, side, bis.check.factor, bis.check.alpha,
-                                     samples_per_round=bis.check.samples_per_round)
+        rows = compare.compare_sides(good, side, bis.setup.factor, bis.setup.alpha,
+                                     samples_per_round=bis.setup.samples_per_round)
         steps.append({"version": version, "slower": result.slower.get(version, False),
                       "imported": side.env.get("imported", {}), "rows": [r.to_json() for r in rows]})
     return {"kind": "kbench-bisect", "format": 1, "benchmark": bis.bench, "params": bis.wanted,
             "good": result.releases[0], "bad": result.releases[-1], "releases": result.releases,
             "first_bad": result.first_bad, "last_good": result.last_good, "reason": result.reason,
             "measured": result.measured, "commit": bis.commit, "machine": bis.machine,
-            "settings": {"factor": bis.check.factor, "alpha": bis.check.alpha, "rounds": bis.check.rounds,
-                         "samples_per_round": bis.check.samples_per_round, "min_rounds": compare.MIN_ROUNDS,
-                         "ratio": compare.RATIO,
-                         "test": compare.TEST, "adjust": compare.DEFAULT_ADJUST, "python": bis.check.python},
+            "settings": dict(bis.setup.settings(), python=bis.setup.python),
             "wall_seconds": round(wall, 1), "steps": steps}
-
-
-def render_bisect_markdown(report: Dict[str, Any]) -> str:
-    s = report["settings"]
-    out = [f"# Bisect: `{report['benchmark']}` from Numba {report['good']} to {report['bad']}", "",
-           f"**{report['reason']}.** Measured {len(report['measured'])} of {len(report['releases'])} releases "
-           f"({', '.join(report['releases'])}); slower means a regression against {report['good']} by the "
-           f"release check's rule: " + release._rule_text(s), "",
-           "| numba | verdict | params | ratio to good | test (p, adjusted q) | median |", "|---|---|---|---|---|---|"]
-    for step in sorted(report["steps"], key=lambda st: Version(st["version"])):
-        for r in step["rows"]:
-            verdict = "good (reference)" if step["version"] == report["good"] else \
-                ("slower" if step["slower"] else "like good")
-            cand = r.get("candidate") or {}
-            out.append(f"| {step['version']} | {verdict} | {compare.format_params(r['params']) or '-'} | "
-                       f"{compare.format_ratio(r['ratio'])} | {compare.format_p(compare.Row(**r))} | "
-                       f"{compare.format_value(cand.get('median'), r['unit'])} |")
-    out += ["", f"Commit `{report['commit'][:12]}`, machine `{report['machine']}`, wall time "
-                f"{report['wall_seconds']:.0f} s.", ""]
-    return "\n".join(out)

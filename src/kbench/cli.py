@@ -1,5 +1,7 @@
 """The ``kbench`` command. Each subcommand lives in its own module with ``configure(parser)`` and
-``main(args) -> int``; a module is imported only when its command runs, so ``kbench list`` stays light."""
+``main(args) -> int``. Building the parser imports every command module (for its ``configure``), so those
+modules import nothing heavy at module level (no NumPy, Numba or asv): that work happens in ``main``, which
+runs for the chosen command only, so ``kbench list`` stays light."""
 from __future__ import annotations
 
 import argparse
@@ -19,6 +21,7 @@ COMMANDS = {
     "bisect": ("kbench.bisect", "find the first Numba release at which a benchmark got slower"),
     "noise": ("kbench.noise", "how far two runs of the same commit and environment differ, per benchmark"),
     "selfcheck": ("kbench.selfcheck", "check that the suite's timings agree with an in-process timeit"),
+    "watch": ("kbench.watch", "the Numba release watcher: the next release to check, the record, the issue"),
 }
 
 

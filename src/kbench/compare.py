@@ -7,7 +7,8 @@ runs asv. ``kbench release-check``, ``kbench bisect``, the pull-request gate (``
 **The unit of evidence is a round** (one benchmark process), not a sample: the samples of one process share
 its state (thread placement, clocks, allocation), so they are not independent. The runs pass a fixed sample
 count per round (``-a repeat=K``), which makes the rounds recoverable from asv's concatenated sample list
-(:func:`split_rounds`); each round is reduced to its median.
+(:func:`kbench.stats.split_rounds`); each round is reduced to its median. The numbers and the verdict come
+from :mod:`kbench.stats`; this module arranges them into rows.
 
 A timing row (asv type "time") is
 
@@ -37,104 +38,25 @@ then not tested.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 import math
 import os
 import statistics
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-DEFAULT_FACTOR = 1.10
-DEFAULT_ALPHA = 0.01  # family-wise error rate over the tested rows of one comparison (Holm)
-DEFAULT_ADJUST = "holm"  # how the p-values of one comparison are adjusted: "holm", "bh" or "none"
-MIN_ROUNDS = 6  # rounds per side below which a row is not tested (docs/release-check.md says why 6)
-TEST = "welch-t-log-round-medians"
+from .stats import (DECREASE, DEFAULT_ADJUST, DEFAULT_ALPHA, DEFAULT_FACTOR, FAILED, GATING_TYPES,  # noqa: F401
+                    IMPROVEMENT, INCREASE, MIN_ROUNDS, MISSING, NOT_SIGNIFICANT, NOT_TESTED, RATIO, REGRESSION,
+                    SKIPPED, SKIPPED_ONE_SIDE, TEST, UNCHANGED, UNDECIDED, adjust_pvalues, median_ratio,
+                    ratio_of, round_medians, verdict, welch_log_test)
+from . import report
+from .results import BenchmarkInfo, Measurement, Side, read_benchmarks, load_side, select_combinations
+
 ONE_RUN_DETAIL = "one run per side: not tested"
 
-# Row statuses
-REGRESSION = "regression"
-IMPROVEMENT = "improvement"
-INCREASE = "increase"  # non-gating benchmark (track/peakmem/mem) went up significantly, beyond the factor
-DECREASE = "decrease"
-UNCHANGED = "unchanged"  # tested, ratio within [1/factor, factor]
-UNDECIDED = "undecided"  # tested, beyond the factor, but the rounds do not show it is real (q >= alpha)
-NOT_SIGNIFICANT = UNDECIDED  # the old name of the same status
-NOT_TESTED = "not tested"  # rounds not recoverable, or fewer than min_rounds on a side: neutral
-FAILED = "failed"  # asv stored no value (null): the benchmark raised or timed out on one side or both
-SKIPPED = "skipped"  # n/a (NaN) on both sides: the benchmark skipped itself, not an error
-SKIPPED_ONE_SIDE = "skipped on one side"
-MISSING = "missing"  # no result at all on one side
-
-GATING_TYPES = ("time",)
-
 
 # ---------------------------------------------------------------------------------------------------------------
-# data
+# rows
 # ---------------------------------------------------------------------------------------------------------------
-@dataclasses.dataclass
-class Measurement:
-    """One parameter combination of one benchmark on one side.
-
-    ``value`` is asv's result (the median of the samples for timings); None means the benchmark failed, NaN that
-    it was skipped (n/a). ``samples`` are the raw recorded samples (``--record-samples``), all rounds
-    concatenated; ``ci_99`` and the quartiles are asv's stored statistics, kept for the reports (the rule does
-    not use them: a confidence interval from one process says nothing about the next).
-    """
-
-    value: Optional[float]
-    samples: Optional[List[float]] = None
-    ci_99: Optional[Tuple[float, float]] = None
-    q_25: Optional[float] = None
-    q_75: Optional[float] = None
-
-    @property
-    def failed(self) -> bool:
-        return self.value is None
-
-    @property
-    def skipped(self) -> bool:
-        return isinstance(self.value, float) and math.isnan(self.value)
-
-    def clean_samples(self) -> List[float]:
-        return [float(s) for s in (self.samples or []) if s is not None and not _isnan(s)]
-
-    def centre(self) -> Optional[float]:
-        """The median of the samples when there are any, else asv's value."""
-        s = self.clean_samples()
-        if s:
-            return float(statistics.median(s))
-        if self.failed or self.skipped:
-            return None
-        return float(self.value)
-
-
-@dataclasses.dataclass
-class BenchmarkInfo:
-    name: str
-    type: str = "time"  # asv's type: time, track, memory, peakmemory
-    unit: str = "seconds"
-    param_names: List[str] = dataclasses.field(default_factory=list)
-    params: List[List[str]] = dataclasses.field(default_factory=list)  # value reprs, as asv stores them
-
-    @property
-    def gates(self) -> bool:
-        return self.type in GATING_TYPES
-
-    def combinations(self) -> List[Tuple[str, ...]]:
-        return [tuple(c) for c in itertools.product(*self.params)] if self.params else [()]
-
-
-@dataclasses.dataclass
-class SideResults:
-    """The results of one side (one environment) of a comparison."""
-
-    label: str  # e.g. "0.67.0"
-    benchmarks: Dict[str, BenchmarkInfo]
-    measurements: Dict[Tuple[str, Tuple[str, ...]], Measurement]  # (benchmark, param values) -> measurement
-    env: Dict[str, Any] = dataclasses.field(default_factory=dict)
-    samples_per_round: Optional[int] = None  # K of the run's ``-a repeat=K``; None: rounds not recoverable
-
-
 @dataclasses.dataclass
 class Row:
     benchmark: str
@@ -159,257 +81,7 @@ class Row:
 
     @property
     def params_text(self) -> str:
-        return format_params(self.params)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# reading asv's files
-# ---------------------------------------------------------------------------------------------------------------
-def _isnan(x) -> bool:
-    return isinstance(x, float) and math.isnan(x)
-
-
-def read_asv_results(path: str) -> Dict[str, Any]:
-    """Read one asv results file (api version 2) into a plain dict.
-
-    asv stores, per benchmark, one row aligned with ``result_columns`` (``result``, ``params``, ``version``,
-    ``started_at``, ``duration``, ``stats_ci_99_a``, ``stats_ci_99_b``, ``stats_q_25``, ``stats_q_75``,
-    ``stats_number``, ``stats_repeat``, ``samples``, ``profile``), with trailing nulls trimmed. For a
-    parameterised benchmark ``result``, ``samples`` and the stats are lists over the product of ``params``.
-    A null result is a failure, NaN (written as the JSON extension ``NaN``) means skipped.
-    Returns {"meta": {...file header...}, "benchmarks": {name: {column: value}}}.
-    """
-    with open(path, encoding="utf-8") as fh:
-        data = json.load(fh)
-    if data.get("version") != 2:
-        raise ValueError(f"{path}: asv results api version {data.get('version')!r}, expected 2")
-    columns = data["result_columns"]
-    benchmarks = {}
-    for name, row in data.get("results", {}).items():
-        entry = {col: None for col in columns}
-        entry.update(dict(zip(columns, row)))
-        benchmarks[name] = entry
-    meta = {k: v for k, v in data.items() if k not in ("results", "result_columns")}
-    return {"meta": meta, "benchmarks": benchmarks}
-
-
-def read_asv_benchmarks(path: str) -> Dict[str, BenchmarkInfo]:
-    """Read asv's ``benchmarks.json`` (written next to the machine folders) into :class:`BenchmarkInfo`."""
-    with open(path, encoding="utf-8") as fh:
-        data = json.load(fh)
-    out = {}
-    for name, b in data.items():
-        if name == "version" or not isinstance(b, dict):
-            continue
-        out[name] = BenchmarkInfo(name=name, type=b.get("type", "time"), unit=b.get("unit", "seconds"),
-                                  param_names=list(b.get("param_names") or []),
-                                  params=[list(p) for p in (b.get("params") or [])])
-    return out
-
-
-def guess_type(name: str) -> str:
-    """asv's type from the naming convention, for results that come without benchmarks.json."""
-    leaf = name.rsplit(".", 1)[-1]
-    for prefix, kind in (("timeraw_", "time"), ("time_", "time"), ("track_", "track"),
-                         ("peakmem_", "peakmemory"), ("mem_", "memory")):
-        if leaf.startswith(prefix):
-            return kind
-    return "time"
-
-
-def _unit_for(kind: str) -> str:
-    return {"time": "seconds", "memory": "bytes", "peakmemory": "bytes"}.get(kind, "unit")
-
-
-def _column(entry: Dict[str, Any], col: str, n: int) -> List[Any]:
-    """One column of an asv results row as a list over the parameter combinations (asv writes a whole column
-    as null when every entry is null, and stores unparameterised benchmarks as one-element lists)."""
-    value = entry.get(col)
-    if value is None:
-        return [None] * n
-    return list(value) if isinstance(value, list) else [value]
-
-
-def side_from_asv(results_path: str, benchmarks: Optional[Dict[str, BenchmarkInfo]] = None, label: str = "",
-                  selection: Optional[Dict[str, Optional[Iterable[Tuple[str, ...]]]]] = None,
-                  started_after: Optional[float] = None, env: Optional[Dict[str, Any]] = None,
-                  samples_per_round: Optional[int] = None) -> SideResults:
-    """Turn one asv results file into a :class:`SideResults`.
-
-    ``benchmarks`` (from benchmarks.json) supplies types, units and parameter names; without it they are taken
-    from the file and the naming convention. ``selection`` restricts to {benchmark: combinations or None for
-    all}; a selected benchmark absent from the file is simply absent here (and shows as missing in the
-    comparison). ``started_after`` (a JS timestamp in ms) ignores benchmarks whose stored results are older,
-    i.e. left in the file by an earlier run. ``samples_per_round`` is the K of the run's ``-a repeat=K`` (None
-    when unknown: then no row of this side can be tested).
-    """
-    raw = read_asv_results(results_path)
-    infos: Dict[str, BenchmarkInfo] = {}
-    measurements: Dict[Tuple[str, Tuple[str, ...]], Measurement] = {}
-    for name, entry in raw["benchmarks"].items():
-        if selection is not None and name not in selection:
-            continue
-        if started_after is not None and (entry.get("started_at") or 0) < started_after:
-            continue
-        params = [list(p) for p in (entry.get("params") or [])]
-        known = benchmarks.get(name) if benchmarks else None
-        kind = known.type if known else guess_type(name)
-        info = BenchmarkInfo(name=name, type=kind, unit=known.unit if known else _unit_for(kind),
-                             param_names=list(known.param_names) if known and known.param_names
-                             else [f"param{i + 1}" for i in range(len(params))],
-                             params=params)
-        infos[name] = info
-        combos = info.combinations()
-        results, samples = _column(entry, "result", len(combos)), _column(entry, "samples", len(combos))
-        ci_a, ci_b = _column(entry, "stats_ci_99_a", len(combos)), _column(entry, "stats_ci_99_b", len(combos))
-        q25, q75 = _column(entry, "stats_q_25", len(combos)), _column(entry, "stats_q_75", len(combos))
-        wanted = None
-        if selection is not None and selection.get(name) is not None:
-            wanted = set(tuple(c) for c in selection[name])
-        for j, combo in enumerate(combos):
-            if wanted is not None and combo not in wanted:
-                continue
-            value = results[j] if j < len(results) else None
-            ci = None
-            if j < len(ci_a) and ci_a[j] is not None and ci_b[j] is not None:
-                ci = (float(ci_a[j]), float(ci_b[j]))
-            measurements[(name, combo)] = Measurement(
-                value=None if value is None else float(value),
-                samples=list(samples[j]) if j < len(samples) and samples[j] is not None else None,
-                ci_99=ci,
-                q_25=q25[j] if j < len(q25) else None,
-                q_75=q75[j] if j < len(q75) else None,
-            )
-    meta = raw["meta"]
-    side_env = {"env_name": meta.get("env_name"), "python": meta.get("python"),
-                "machine": (meta.get("params") or {}).get("machine"), "commit": meta.get("commit_hash"),
-                "requirements": meta.get("requirements") or {}}
-    side_env.update(env or {})
-    return SideResults(label=label, benchmarks=infos, measurements=measurements, env=side_env,
-                       samples_per_round=samples_per_round)
-
-
-def select_combinations(benchmarks: Dict[str, BenchmarkInfo], regexes: Optional[Sequence[str]]):
-    """Which benchmarks and parameter combinations ``asv run --bench REGEX ...`` runs, with asv's own rule:
-    ``re.search`` against the name, and for parameterised benchmarks against ``name(p1, p2, ...)``.
-    Returns {benchmark: [combinations]} (None for an unparameterised benchmark)."""
-    import re
-
-    out: Dict[str, Optional[List[Tuple[str, ...]]]] = {}
-    regexes = list(regexes or [])
-    for name, info in benchmarks.items():
-        if info.params:
-            chosen = [c for c in info.combinations()
-                      if not regexes or any(re.search(r, f"{name}({', '.join(c)})") for r in regexes)]
-            if chosen:
-                out[name] = chosen
-        elif not regexes or any(re.search(r, name) for r in regexes):
-            out[name] = None
-    return out
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# statistics
-# ---------------------------------------------------------------------------------------------------------------
-def split_rounds(samples: Optional[Sequence[Any]], samples_per_round: Optional[int]) -> Optional[List[List[float]]]:
-    """The samples of one measurement cut back into its rounds, or None when that cannot be done.
-
-    asv appends the samples of every round to one list, in round order, and does not store where a round
-    ends. Run with an integer ``-a repeat=K`` every round contributes exactly K samples (asv_runner takes
-    ``min_repeat = max_repeat = K``), so the list is R blocks of K. When the length is not a multiple of K
-    (a round failed, or K is not the count the run used) the rounds are not recoverable: None. A block with a
-    null or NaN sample is dropped (that round is lost), the others are kept.
-    """
-    if not samples or not samples_per_round or samples_per_round < 1:
-        return None
-    k = int(samples_per_round)
-    if len(samples) % k:
-        return None
-    rounds = []
-    for i in range(0, len(samples), k):
-        block = samples[i:i + k]
-        if any(s is None or _isnan(s) for s in block):
-            continue
-        rounds.append([float(s) for s in block])
-    return rounds
-
-
-def round_medians(m: Optional[Measurement], samples_per_round: Optional[int]) -> Optional[List[float]]:
-    """The median of each round of ``m`` (see :func:`split_rounds`), or None."""
-    if m is None:
-        return None
-    rounds = split_rounds(m.samples, samples_per_round)
-    if rounds is None:
-        return None
-    return [float(statistics.median(r)) for r in rounds]
-
-
-RATIO = "median of round medians"  # how a row's ratio is estimated (recorded in every report's settings)
-
-
-def median_ratio(base_medians: Sequence[float], cand_medians: Sequence[float]) -> float:
-    """The effect size of a row: the candidate's median round median over the baseline's. A median, not a mean
-    of logs: one disturbed round (measured: 10-40x slow for a parallel kernel while another process ran) must
-    not move the ratio; the Welch test, whose variance that round inflates, only gets more cautious."""
-    b, c = statistics.median(base_medians), statistics.median(cand_medians)
-    return (1.0 if c == 0.0 else math.inf) if b == 0.0 else c / b
-
-
-def welch_log_test(base_medians: Sequence[float], cand_medians: Sequence[float]) -> Tuple[float, float]:
-    """(ratio, two-sided p) of Welch's t-test on the logarithms of the per-round medians.
-
-    ``ratio`` is the ratio of geometric means, candidate / baseline, i.e. ``exp`` of the difference of the
-    mean log round medians the test is about. p is NaN when the test is undefined (a side with fewer than two
-    rounds, a non-positive median, or no spread at all on either side).
-    """
-    from scipy import stats
-
-    if min(len(base_medians), len(cand_medians)) < 2 or min(list(base_medians) + list(cand_medians)) <= 0:
-        return math.nan, math.nan
-    lb = [math.log(x) for x in base_medians]
-    lc = [math.log(x) for x in cand_medians]
-    ratio = math.exp(statistics.fmean(lc) - statistics.fmean(lb))
-    if statistics.pvariance(lb) == 0.0 and statistics.pvariance(lc) == 0.0:
-        return ratio, math.nan
-    res = stats.ttest_ind(lc, lb, equal_var=False)
-    return ratio, float(res.pvalue)
-
-
-def adjust_pvalues(pvalues: Sequence[float], method: str = DEFAULT_ADJUST) -> List[float]:
-    """Adjusted p-values for a family of tests: Benjamini-Hochberg ("bh", false discovery rate) by
-    scipy.stats.false_discovery_control, or Holm ("holm", family-wise error rate)."""
-    ps = [float(p) for p in pvalues]
-    if not ps:
-        return []
-    if method == "bh":
-        from scipy import stats
-
-        return [float(q) for q in stats.false_discovery_control(ps, method="bh")]
-    if method == "holm":
-        m = len(ps)
-        order = sorted(range(m), key=lambda i: ps[i])
-        out = [0.0] * m
-        running = 0.0
-        for rank, i in enumerate(order):
-            running = max(running, min(1.0, (m - rank) * ps[i]))
-            out[i] = running
-        return out
-    if method == "none":
-        return ps
-    raise ValueError(f"unknown multiple-comparison method {method!r} (bh, holm, none)")
-
-
-def pooled_u_test(base: Measurement, cand: Measurement) -> Tuple[float, float]:
-    """(ratio of medians, two-sided p) of the rule kbench used before rounds were the unit: a Mann-Whitney U
-    test (scipy) on all samples pooled, as if every sample were independent. Kept only so that the tests can
-    show how often it fires on A/A data; it decides nothing."""
-    from scipy import stats
-
-    a, b = base.clean_samples(), cand.clean_samples()
-    if len(a) < 2 or len(b) < 2:
-        return math.nan, math.nan
-    ratio = statistics.median(b) / statistics.median(a)
-    return float(ratio), float(stats.mannwhitneyu(b, a, alternative="two-sided").pvalue)
+        return report.format_params(self.params)
 
 
 def _summary(m: Optional[Measurement], medians: Optional[List[float]] = None) -> Optional[Dict[str, Any]]:
@@ -436,7 +108,7 @@ def _measure(row: Row, base: Measurement, cand: Measurement, samples_per_round: 
     :func:`classify`. With fewer than ``min_rounds`` on a side the row gets the ratio of the medians of the round
     medians, without recoverable rounds the ratio of the medians; either way no test (``p_value``
     None), with the reason in ``detail``."""
-    mb, mc = round_medians(base, samples_per_round), round_medians(cand, samples_per_round)
+    mb, mc = round_medians(base.samples, samples_per_round), round_medians(cand.samples, samples_per_round)
     if mb is not None and mc is not None:
         row.baseline, row.candidate = _summary(base, mb), _summary(cand, mc)
         row.rounds = [len(mb), len(mc)]
@@ -455,7 +127,7 @@ def _measure(row: Row, base: Measurement, cand: Measurement, samples_per_round: 
         return
     b, c = base.centre(), cand.centre()
     if b is not None and c is not None:
-        row.ratio = (1.0 if c == 0.0 else math.inf) if b == 0.0 else c / b
+        row.ratio = ratio_of(b, c)
     if len(base.clean_samples()) <= 1 or len(cand.clean_samples()) <= 1:
         row.detail = ONE_RUN_DETAIL  # a summary value (or one sample) per side
     elif samples_per_round is None:
@@ -466,25 +138,16 @@ def _measure(row: Row, base: Measurement, cand: Measurement, samples_per_round: 
 
 
 def classify(row: Row, factor: float = DEFAULT_FACTOR, alpha: float = DEFAULT_ALPHA) -> Row:
-    """Set the verdict of a measured row from its ratio and its adjusted p-value ``q_value`` (see the module
-    docstring). Rows that are missing, failed or skipped are left as they are."""
+    """Set the verdict of a measured row from its ratio and its adjusted p-value ``q_value`` by
+    :func:`kbench.stats.verdict`. Rows that are missing, failed or skipped are left as they are."""
     if row.status in (MISSING, FAILED, SKIPPED, SKIPPED_ONE_SIDE):
         return row
     row.gates = False
     if row.test is None or row.q_value is None:
         row.status, row.significant = NOT_TESTED, None
         return row
-    row.significant = row.q_value < alpha
-    up, down = row.ratio > factor, row.ratio < 1.0 / factor
-    if not (up or down):
-        row.status = UNCHANGED
-    elif not row.significant:
-        row.status = UNDECIDED
-    elif row.type in GATING_TYPES:
-        row.status = REGRESSION if up else IMPROVEMENT
-        row.gates = up
-    else:
-        row.status = INCREASE if up else DECREASE
+    row.status, row.significant, row.gates = verdict(row.ratio, row.q_value, row.type in GATING_TYPES,
+                                                     factor, alpha)
     return row
 
 
@@ -522,7 +185,7 @@ def compare_measurement(name: str, params: Dict[str, str], info: BenchmarkInfo, 
     return classify(row, factor, alpha)
 
 
-def compare_sides(baseline: SideResults, candidate: SideResults, factor: float = DEFAULT_FACTOR,
+def compare_sides(baseline: Side, candidate: Side, factor: float = DEFAULT_FACTOR,
                   alpha: float = DEFAULT_ALPHA,
                   expected: Optional[Dict[str, Optional[Sequence[Tuple[str, ...]]]]] = None,
                   infos: Optional[Dict[str, BenchmarkInfo]] = None, samples_per_round: Optional[int] = None,
@@ -532,7 +195,7 @@ def compare_sides(baseline: SideResults, candidate: SideResults, factor: float =
     neither side still shows up, as missing. Rows come sorted by benchmark name, then in parameter order.
 
     ``samples_per_round`` (K, the ``-a repeat=K`` of the run) defaults to the sides' own
-    :attr:`SideResults.samples_per_round` when both agree. The p-values of all tested rows form one family and
+    :attr:`Side.samples_per_round` when both agree. The p-values of all tested rows form one family and
     are adjusted together (``adjust``: "holm", "bh" or "none") before the verdicts are set."""
     if factor <= 1.0:
         raise ValueError("factor must be greater than 1")
@@ -544,7 +207,7 @@ def compare_sides(baseline: SideResults, candidate: SideResults, factor: float =
     rows = []
     for name in names:
         info = baseline.benchmarks.get(name) or candidate.benchmarks.get(name) or infos.get(name) \
-            or BenchmarkInfo(name=name, type=guess_type(name), unit=_unit_for(guess_type(name)))
+            or BenchmarkInfo.from_name(name)
         # combinations: the union, in the order of the side that has the benchmark (baseline first)
         combos: List[Tuple[str, ...]] = []
         for side in (baseline, candidate):
@@ -579,54 +242,6 @@ def summarise(rows: Sequence[Row]) -> Dict[str, int]:
     return counts
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# formatting
-# ---------------------------------------------------------------------------------------------------------------
-def _unquote(text: str) -> str:
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1]
-    return text
-
-
-def format_params(params: Dict[str, str]) -> str:
-    return ", ".join(f"{k}={_unquote(str(v))}" for k, v in params.items())
-
-
-def format_value(value: Optional[float], unit: str, digits: int = 4) -> str:
-    """A value with a readable unit: 1.23 ms, 4.5 MiB; other units are printed as given."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return str(value)
-    if unit == "seconds":
-        for scale, suffix in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")):
-            if abs(value) >= scale or scale == 1e-9:
-                return f"{value / scale:.{digits}g} {suffix}"
-    if unit == "bytes":
-        for scale, suffix in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"), (1, "B")):
-            if abs(value) >= scale or scale == 1:
-                return f"{value / scale:.{digits}g} {suffix}"
-    return f"{value:.{digits}g} {unit}".rstrip()
-
-
-def format_ratio(ratio: Optional[float]) -> str:
-    if ratio is None:
-        return ""
-    if math.isinf(ratio):
-        return "inf"
-    return f"{ratio:.3f}"
-
-
-def format_p(row: Row) -> str:
-    """The test cell of a report: raw p and adjusted q, or why there was no test."""
-    if row.test == TEST and row.p_value is not None:
-        q = f", q {row.q_value:.2g}" if row.q_value is not None else ""
-        return f"p {row.p_value:.2g}{q}"
-    if row.test in ("mann-whitney-u", "ci99-overlap"):  # reports written before the rule changed
-        return f"{row.test} (old rule)"
-    return "not tested"
-
-
 def is_gating_failure(rows: Iterable[Row]) -> bool:
     return any(r.gates for r in rows)
 
@@ -635,70 +250,14 @@ def rows_with(rows: Iterable[Row], *statuses: str) -> List[Row]:
     return [r for r in rows if r.status in statuses]
 
 
-def load_side(results_dir: str, machine: str, commit: str, env_name: str, **kwargs) -> SideResults:
-    """Convenience: the results file asv writes for (machine, commit, environment), plus benchmarks.json."""
-    path = results_file(results_dir, machine, commit, env_name)
-    bj = os.path.join(results_dir, "benchmarks.json")
-    benchmarks = read_asv_benchmarks(bj) if os.path.isfile(bj) else None
-    return side_from_asv(path, benchmarks=benchmarks, **kwargs)
-
-
-def results_file(results_dir: str, machine: str, commit: str, env_name: str) -> str:
-    """asv's file name rule (asv.results.get_filename): long environment names are replaced by a hash."""
-    import hashlib
-
-    if env_name and len(env_name) >= 128:
-        env_name = "env-" + hashlib.md5(env_name.encode("utf-8")).hexdigest()
-    return os.path.join(results_dir, machine, f"{commit[:8]}-{env_name}.json")
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # command line: the pull-request gate
 # ---------------------------------------------------------------------------------------------------------------
 def render_markdown(rows: Sequence[Row], base_label: str, cand_label: str, settings: Dict[str, Any],
                     problems: Sequence[str] = ()) -> str:
-    """A short Markdown report of a comparison: verdict, rule, then regressions, improvements, undecided,
-    not tested and failed rows (unchanged ones are only counted)."""
-    counts = summarise(rows)
-    n_reg = counts.get(REGRESSION, 0)
-    if problems:
-        verdict = "broken (not a regression)"
-    elif n_reg:
-        verdict = f"{n_reg} regression(s)"
-    elif not counts.get("tested"):
-        verdict = "nothing tested, no verdict either way"
-    else:
-        verdict = "no regression"
-    out = [f"**Result: {verdict}.** {base_label} → {cand_label}: {settings.get('rounds', '?')} interleaved rounds "
-           f"of {settings.get('samples_per_round', '?')} samples per side. A change counts when the ratio of the "
-           f"medians of the round medians passes {settings['factor']:g}× (or 1/{settings['factor']:g}) and "
-           f"Welch's t-test on the log round medians gives q < {settings['alpha']:g} after {settings['adjust']} "
-           f"adjustment over the {counts.get('tested', 0)} tested rows; fewer than {settings['min_rounds']} rounds "
-           f"on a side: not tested. Undecided and not-tested rows are reported, they do not fail.", ""]
-    for p in problems:
-        out.append(f"- problem: {p}")
-    if problems:
-        out.append("")
-    out.append(", ".join(f"{counts[k]} {k}" for k in sorted(counts) if k not in ("total", "compared", "tested"))
-               + f" (of {counts['total']}).")
-    out.append("")
-    for title, statuses in (("Regressions", (REGRESSION,)), ("Improvements", (IMPROVEMENT,)),
-                            ("Undecided: beyond the factor, not significant", (UNDECIDED,)),
-                            ("Increases/decreases of track_/mem_ benchmarks (never gating)", (INCREASE, DECREASE)),
-                            ("Not tested", (NOT_TESTED,)), ("Failed", (FAILED,))):
-        chosen = rows_with(rows, *statuses)
-        if not chosen:
-            continue
-        out += [f"### {title} ({len(chosen)})", "", "| benchmark | params | ratio | test | note |",
-                "|---|---|---|---|---|"]
-        chosen = sorted(chosen, key=lambda r: -abs(math.log(r.ratio)) if r.ratio and r.ratio > 0
-                        and not math.isinf(r.ratio) else 0.0)
-        for r in chosen:
-            cells = [f"`{r.benchmark}`", format_params(r.params) or "-", format_ratio(r.ratio), format_p(r),
-                     r.detail or r.status]
-            out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-        out.append("")
-    return "\n".join(out)
+    """The pull-request gate's Markdown (:func:`kbench.report.render_comparison`)."""
+    return report.render_comparison([r.to_json() for r in rows], summarise(rows), base_label, cand_label, settings,
+                                    problems)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -726,15 +285,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.factor <= 1.0 or args.samples_per_round < 1:
         parser.error("--factor must be greater than 1 and --samples-per-round at least 1")
     problems: List[str] = []
-    infos = read_asv_benchmarks(args.benchmarks) if args.benchmarks and os.path.isfile(args.benchmarks) else {}
+    infos = read_benchmarks(args.benchmarks) if args.benchmarks and os.path.isfile(args.benchmarks) else {}
     selection = select_combinations(infos, args.bench) if infos and args.bench else None
     sides = []
     for role, path in (("baseline", args.baseline), ("candidate", args.candidate)):
         if not os.path.isfile(path):
             problems.append(f"no {role} results: {path} does not exist (the run broke before writing it)")
-            sides.append(SideResults(label=role, benchmarks={}, measurements={}))
+            sides.append(Side(label=role, benchmarks={}, measurements={}))
             continue
-        sides.append(side_from_asv(path, benchmarks=infos or None, label=role, selection=selection,
+        sides.append(load_side(path, benchmarks=infos or None, label=role, selection=selection,
                                    samples_per_round=args.samples_per_round))
     rows = compare_sides(sides[0], sides[1], args.factor, args.alpha, expected=selection, infos=infos,
                          samples_per_round=args.samples_per_round, min_rounds=args.min_rounds)
@@ -756,21 +315,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump({"settings": settings, "exit_status": status, "problems": problems,
-                       "summary": summarise(rows), "rows": [_json_safe(r.to_json()) for r in rows]}, fh, indent=2)
+                       "summary": summarise(rows), "rows": [report.json_safe(r.to_json()) for r in rows]}, fh, indent=2)
     print(md)
     for p in problems:
         print(f"kbench.compare: {p}", file=sys.stderr)
     return status
-
-
-def _json_safe(obj):
-    if isinstance(obj, float):
-        return None if math.isnan(obj) else ("inf" if obj == math.inf else "-inf" if obj == -math.inf else obj)
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    return obj
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through main() in the tests

@@ -653,6 +653,31 @@ def collect() -> Dict[str, Any]:
     return json.loads(json.dumps(info, default=str))
 
 
+# ---------------------------------------------------------------------------------------------- naming
+
+def default_machine_name(cpu: Optional[Dict[str, Any]] = None, gpus: Optional[List[Dict[str, Any]]] = None,
+                         simulator: Optional[bool] = None) -> str:
+    """A stable name for the *kind* of host: ``cpu-<N>core-<cpu model>``, plus ``-gpu-<model>`` (with a
+    count when there are several) on a GPU host, or ``-cudasim`` under the CUDA simulator.
+
+    The name, not the hostname, identifies results, so two identical cloud instances share a history.
+    """
+    if cpu is None:
+        cpu = cpu_info()
+    if gpus is None or simulator is None:
+        g = gpu_info()
+        gpus = g["gpus"] if gpus is None else gpus
+        simulator = bool((g.get("cuda") or {}).get("simulator")) if simulator is None else simulator
+    cores = cpu.get("usable_cores") or cpu.get("logical_cores") or 0
+    name = f"cpu-{cores}core-{_slug(cpu.get('model') or 'unknown')}"
+    if gpus:
+        count = f"{len(gpus)}x-" if len(gpus) > 1 else ""
+        name += f"-gpu-{count}{_slug(gpus[0].get('name') or 'unknown', limit=30)}"
+    elif simulator:
+        name += "-cudasim"
+    return name
+
+
 # ---------------------------------------------------------------------------------------------- output
 
 def _fmt_bytes(n: Optional[int]) -> str:

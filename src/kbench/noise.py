@@ -14,7 +14,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-from . import _io, _options, compare
+from . import _options, compare, report, results
 
 
 def configure(parser):
@@ -29,8 +29,8 @@ def configure(parser):
 def measure_noise(first_path, second_path, factor=compare.DEFAULT_FACTOR):
     """Deviation per benchmark class between two asv result files. Raises ValueError naming the file when one
     is missing, a folder, or not a readable asv result file."""
-    a = _io.side_from_asv(first_path, label="first")
-    b = _io.side_from_asv(second_path, label="second")
+    a = results.load_side(first_path, label="first")
+    b = results.load_side(second_path, label="second")
     rows = compare.compare_sides(a, b, factor=factor)
     by_class = defaultdict(list)
     flagged = defaultdict(int)
@@ -52,15 +52,6 @@ def measure_noise(first_path, second_path, factor=compare.DEFAULT_FACTOR):
     return table
 
 
-def to_markdown(table, factor):
-    lines = [f"| benchmark | parameter sets | median deviation | 90th percentile | largest | flagged at {factor}x |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
-    for r in table:
-        lines.append(f"| `{r['benchmark']}` | {r['parameter_sets']} | {100 * r['median_deviation']:.1f} % | "
-                     f"{100 * r['p90_deviation']:.1f} % | {100 * r['max_deviation']:.1f} % | {r['false_alarms']} |")
-    return "\n".join(lines)
-
-
 def main(args) -> int:
     try:
         table = measure_noise(args.first, args.second, args.factor)
@@ -70,5 +61,5 @@ def main(args) -> int:
     if not table:
         print("kbench noise: no time_ benchmark measured in both files", file=sys.stderr)
         return 2
-    print(json.dumps(table, indent=2) if args.json else to_markdown(table, args.factor))
+    print(json.dumps(table, indent=2) if args.json else report.render_noise(table, args.factor))
     return 0

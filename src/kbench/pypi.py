@@ -14,13 +14,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
-try:
-    from packaging.version import InvalidVersion, Version
-except ImportError:  # pragma: no cover - the bench extra brings packaging (asv needs it); see require_packaging
-    InvalidVersion = ValueError
-    Version = None
+from .versions import Version, parse, parse_all
 
 CACHE_TTL_S = 3600.0
 DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kbench"
@@ -55,25 +51,6 @@ def parse_pip_index_output(text: str) -> List[str]:
     return []
 
 
-def require_packaging() -> None:
-    """``kbench`` builds its parser from every command module, so this module must import without
-    ``packaging``; using it without raises this clear error instead."""
-    if Version is None:
-        raise PackageIndexError("the 'packaging' package is needed to compare versions: pip install packaging")
-
-
-def parse_versions(raw: Iterable[str]) -> List["Version"]:
-    """Parse, drop what is not a PEP 440 version, deduplicate and sort ascending."""
-    require_packaging()
-    out = set()
-    for text in raw:
-        try:
-            out.add(Version(str(text)))
-        except InvalidVersion:
-            continue
-    return sorted(out)
-
-
 class ReleaseIndex:
     """Releases of one package, sorted, with final/pre-release filtering and a small cache.
 
@@ -89,7 +66,7 @@ class ReleaseIndex:
         self._cache_dir = Path(cache_dir) if cache_dir is not None else None
         self._ttl = ttl
         self._clock = clock
-        self._memory: Optional[List["Version"]] = None
+        self._memory: Optional[List[Version]] = None
         self.fetches = 0  # how many times the fetcher really ran (for tests and logs)
 
     # -- the listing ------------------------------------------------------------------------------------------
@@ -98,7 +75,7 @@ class ReleaseIndex:
             return None
         return self._cache_dir / f"index-{re.sub(r'[^A-Za-z0-9_.-]', '_', self.package)}.json"
 
-    def _read_disk(self) -> Optional[List["Version"]]:
+    def _read_disk(self) -> Optional[List[Version]]:
         path = self._cache_path()
         if path is None or not path.is_file():
             return None
@@ -106,11 +83,11 @@ class ReleaseIndex:
             data = json.loads(path.read_text())
             if self._clock() - float(data["fetched_at"]) > self._ttl:
                 return None
-            return parse_versions(data["versions"])
+            return parse_all(data["versions"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def _write_disk(self, versions: Sequence["Version"]) -> None:
+    def _write_disk(self, versions: Sequence[Version]) -> None:
         path = self._cache_path()
         if path is None:
             return
@@ -124,54 +101,54 @@ class ReleaseIndex:
         except OSError:
             pass  # a cache that cannot be written is only slower
 
-    def all_versions(self, refresh: bool = False) -> List["Version"]:
+    def all_versions(self, refresh: bool = False) -> List[Version]:
         """Every version (final and pre-release), ascending."""
         if self._memory is not None and not refresh:
             return list(self._memory)
         versions = None if refresh else self._read_disk()
         if versions is None:
             self.fetches += 1
-            versions = parse_versions(self._fetch(self.package))
+            versions = parse_all(self._fetch(self.package))
             if not versions:
                 raise PackageIndexError(f"the package index lists no release of {self.package}")
             self._write_disk(versions)
         self._memory = versions
         return list(versions)
 
-    def releases(self, pre: bool = False) -> List["Version"]:
+    def releases(self, pre: bool = False) -> List[Version]:
         """Final releases ascending; with ``pre`` also release candidates, betas, alphas (never dev builds)."""
         return [v for v in self.all_versions() if not v.is_devrelease and (pre or not v.is_prerelease)]
 
     # -- questions asked by release-check and bisect -----------------------------------------------------------
-    def newest(self, pre: bool = False) -> "Version":
+    def newest(self, pre: bool = False) -> Version:
         rel = self.releases(pre=pre)
         if not rel:
             raise PackageIndexError(f"no {'' if pre else 'final '}release of {self.package} on the index")
         return rel[-1]
 
-    def previous(self, version, pre: bool = False) -> "Version":
+    def previous(self, version, pre: bool = False) -> Version:
         """The newest release strictly older than ``version`` (final releases only unless ``pre``).
 
         For a pre-release candidate such as 0.69.0rc1 the answer is the last final release before it (0.68.x),
         never another pre-release of the same version.
         """
-        v = Version(str(version))
+        v = parse(version)
         older = [r for r in self.releases(pre=pre) if r < v and r.release < v.release]
         if not older:
             raise PackageIndexError(f"no release of {self.package} older than {v} on the index")
         return older[-1]
 
-    def between(self, good, bad, pre: bool = False) -> List["Version"]:
+    def between(self, good, bad, pre: bool = False) -> List[Version]:
         """Releases from ``good`` to ``bad`` inclusive, ascending; both ends are kept even when they are
         pre-releases, the ones in between follow ``pre``."""
-        g, b = Version(str(good)), Version(str(bad))
+        g, b = parse(good), parse(bad)
         if not g < b:
             raise ValueError(f"the good release ({g}) must be older than the bad one ({b})")
         inner = [r for r in self.releases(pre=pre) if g < r < b]
         return [g] + inner + [b]
 
     def exists(self, version) -> bool:
-        return Version(str(version)) in set(self.all_versions())
+        return parse(version) in set(self.all_versions())
 
 
 # -- what a release needs -------------------------------------------------------------------------------------

@@ -25,83 +25,24 @@ nothing ran, an environment imported the wrong Numba, a result file is damaged, 
 from __future__ import annotations
 
 import argparse
-import collections
 import dataclasses
 import datetime
-import json
-import math
-import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional
 
-try:
-    from packaging.version import InvalidVersion, Version
-except ImportError:  # pragma: no cover - the bench extra brings packaging (asv needs it); see require_asv
-    InvalidVersion = ValueError
-    Version = None
-
-from . import _io, _options, compare, pypi
-
-DEFAULT_ROUNDS = 8  # rounds (processes) per side: the independent evidence; compare.MIN_ROUNDS is the least
-DEFAULT_REPEAT = 5  # samples per round (asv -a repeat=K, an int: exactly K samples, rounds recoverable)
-QUICK_ROUNDS = compare.MIN_ROUNDS  # --quick: the fewest rounds that can still give a verdict
-QUICK_REPEAT = 3  # samples per round in --quick
-# Every environment of a release check or bisection carries this variable (asv's env_nobuild: part of the
-# environment's name, not of its build), valued "<run id>-<role>". Its results then never land in the files of
-# the matrix environments or of another check at the same commit (asv would replace those), and the two sides of
-# an A/A check are two environments.
-SIDE_ENV_VAR = "KBENCH_CHECK"
-
-
-def new_run_id() -> str:
-    """A UTC timestamp naming one release check or bisection (seconds are enough: runs take minutes)."""
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-PINNED_FIRST = ("numpy", "llvmlite", "numba")  # asv installs requirements one by one, in this order
-NUMBA_KEYS = ("numba", "llvmlite")
-
-
-class CheckError(RuntimeError):
-    """The check could not be set up or run (exit status 2)."""
+from . import _io, _options, checkrun, compare, pypi, repo, results
+from . import report as report_md
+from .checkrun import CheckError  # noqa: F401 - the error of this command
+from .release_sides import SideSpec, check_on_index
+from .versions import InvalidVersion, parse as parse_version
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # command line
 # ---------------------------------------------------------------------------------------------------------------
-def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options shared by release-check and bisect."""
-    parser.add_argument("--factor", type=_options.option_type("--factor", _options.factor),
-                        default=compare.DEFAULT_FACTOR,
-                        help="ratio candidate/baseline above which a slowdown counts (default %(default)s)")
-    parser.add_argument("--alpha", type=_options.option_type("--alpha", _options.probability),
-                        default=compare.DEFAULT_ALPHA,
-                        help="family-wise error rate (Holm) over all tested rows of the check "
-                             "(default %(default)s)")
-    parser.add_argument("--python", metavar="VERSION",
-                        help="Python version of both environments (default: the first in asv.conf.json)")
-    parser.add_argument("--rounds", type=_options.option_type("--rounds", _options.positive_int), metavar="N",
-                        help=f"interleaved rounds per environment (default {DEFAULT_ROUNDS}, {QUICK_ROUNDS} "
-                             f"with --quick)")
-    parser.add_argument("--machine", metavar="NAME",
-                        help="machine name the results are filed under (default: $KBENCH_MACHINE, else the "
-                             "name kbench run derives from the host kind)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"fewer samples: {QUICK_ROUNDS} rounds of {QUICK_REPEAT} samples per benchmark")
-    parser.add_argument("--pre", action="store_true",
-                        help="let release candidates and betas be picked from the index")
-    parser.add_argument("--config", metavar="PATH",
-                        help="asv config to derive from (default: asv.conf.json at the repository root)")
-    parser.add_argument("--results-dir", metavar="DIR",
-                        help="asv results folder (default: results_dir of the asv config, i.e. results/)")
-    parser.add_argument("--env-dir", metavar="DIR",
-                        help="where asv keeps the environments (default: env_dir of the asv config, .asv/env)")
-    parser.add_argument("--show-stderr", action="store_true", help="show the benchmarks' stderr (asv -e)")
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--baseline", metavar="VERSION",
                         type=_options.option_type("--baseline", _options.version),
@@ -114,438 +55,41 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="only benchmarks matching one of these regular expressions (asv --bench)")
     parser.add_argument("--output", metavar="DIR",
                         help="where the reports go (default: <results dir>/release-checks)")
-    add_common_arguments(parser)
+    checkrun.add_common_arguments(parser)
 
 
 def main(args: argparse.Namespace) -> int:
     try:
-        require_asv()
+        checkrun.require_asv()
         check = ReleaseCheck.from_args(args)
         return check.run()
-    except (CheckError, pypi.PackageIndexError) as exc:
+    except (repo.RepoError, pypi.PackageIndexError) as exc:
         print(f"kbench release-check: {exc}", file=sys.stderr)
         return 2
-
-
-def require_asv() -> None:
-    """What release-check and bisect need beyond the project itself: the bench extra."""
-    try:
-        import asv  # noqa: F401
-        import packaging  # noqa: F401
-        import virtualenv  # noqa: F401
-    except ImportError as exc:
-        raise CheckError(f"{exc.name} is not installed here; install the bench extra: pip install -e '.[bench]'")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# repository, config, machine
-# ---------------------------------------------------------------------------------------------------------------
-def find_repo_root(start: Optional[Path] = None) -> Path:
-    start = Path(start or os.getcwd()).resolve()
-    try:
-        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True)
-        if out.returncode == 0 and out.stdout.strip():
-            return Path(out.stdout.strip())
-    except OSError:
-        pass
-    for parent in [start, *start.parents]:
-        if (parent / "asv.conf.json").is_file():
-            return parent
-    raise CheckError(f"{start} is not inside a git repository with an asv.conf.json")
-
-
-def head_commit(repo: Path) -> str:
-    out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise CheckError(f"cannot read the current commit of {repo}: {out.stderr.strip()}")
-    return out.stdout.strip()
-
-
-def load_asv_config(path: Path) -> Dict[str, Any]:
-    """The config as a dict. asv allows // comments in its JSON; so do we."""
-    if not path.is_file():
-        raise CheckError(f"asv config {path} not found")
-    text = path.read_text(encoding="utf-8")
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        from asv import util as asv_util
-
-        return asv_util.load_json(str(path), js_comments=True)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is reported the same way
-        raise CheckError(f"cannot read {path}: {exc}") from exc
-
-
-def matrix_requirements(conf: Dict[str, Any]) -> "collections.OrderedDict[str, Any]":
-    """The ``req`` part of an asv matrix (new style ``{"req": {...}}`` or legacy flat style), in order."""
-    matrix = conf.get("matrix") or {}
-    if any(k in matrix for k in ("req", "env", "env_nobuild")):
-        req = matrix.get("req") or {}
-    else:
-        req = matrix
-    return collections.OrderedDict(req)
-
-
-def matrix_env(conf: Dict[str, Any], kind: str) -> Dict[str, str]:
-    """Single-valued environment variables of the matrix (``env`` or ``env_nobuild``); lists take the first."""
-    matrix = conf.get("matrix") or {}
-    out = {}
-    for k, v in (matrix.get(kind) or {}).items():
-        if isinstance(v, list):
-            v = v[0] if v else ""
-        if v is not None:
-            out[k] = str(v)
-    return out
-
-
-def _first(value):
-    if isinstance(value, list):
-        return value[0] if value else ""
-    return value
-
-
-def _bare(key: str) -> str:
-    return key[4:] if key.startswith("pip+") else key
-
-
-def _requirement(name: str, value) -> str:
-    value = "" if value is None else str(value).strip()
-    if not value:
-        return name
-    if value[0] in "<>=!~":
-        return f"{name}{value}"
-    return f"{name}=={value}"
-
-
-def check_on_index(index: pypi.ReleaseIndex, versions: Sequence[str]) -> None:
-    """Refuse versions the index does not have (a typo would otherwise surface as a failed environment build).
-    When the index cannot be reached the versions are taken on trust."""
-    try:
-        known = set(index.all_versions())
-    except pypi.PackageIndexError as exc:
-        print(f"kbench: cannot list Numba releases ({exc}); using the versions as given", file=sys.stderr)
-        return
-    for v in versions:
-        if Version(v) not in known:
-            newest = ", ".join(str(r) for r in index.releases()[-4:])
-            raise CheckError(f"numba {v} is not on the package index (latest releases: {newest})")
-
-
-def default_python(conf: Dict[str, Any]) -> str:
-    pythons = conf.get("pythons") or []
-    if pythons:
-        return str(pythons[0])
-    return f"{sys.version_info[0]}.{sys.version_info[1]}"
-
-
-def ensure_machine(name: Optional[str]) -> str:
-    """The machine name results are filed under (``name``, else ``KBENCH_MACHINE``, else the name `kbench run`
-    derives from the host kind, never asv's hostname default), with a complete asv machine entry for it (asv
-    run would otherwise ask questions on the terminal)."""
-    from .harness import ensure_asv_machine
-
-    if name is None:
-        from .suite import default_machine_name
-
-        name = os.environ.get("KBENCH_MACHINE") or default_machine_name()
-    return ensure_asv_machine(name)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# the two sides
-# ---------------------------------------------------------------------------------------------------------------
-@dataclasses.dataclass
-class SideSpec:
-    role: str  # "baseline" or "candidate"
-    numba: str
-    requirements: "collections.OrderedDict[str, str]"
-    resolved_by: str  # "pip", "pip (relaxed pins)", "config", "unpinned"
-    env: Dict[str, str] = dataclasses.field(default_factory=dict)
-    env_nobuild: Dict[str, str] = dataclasses.field(default_factory=dict)
-    notes: List[str] = dataclasses.field(default_factory=list)
-
-    def include_entry(self, python: str) -> Dict[str, Any]:
-        entry: Dict[str, Any] = {"python": python, "req": dict(self.requirements)}
-        if self.env:
-            entry["env"] = dict(self.env)
-        if self.env_nobuild:
-            entry["env_nobuild"] = dict(self.env_nobuild)
-        return entry
-
-
-Resolver = Callable[[Sequence[str], Optional[str]], Dict[str, str]]
-
-
-def _config_llvmlite_pair(conf: Dict[str, Any], numba_version: str) -> Optional[str]:
-    """The llvmlite the repository's config pairs with this Numba, if it says: an ``include`` rule naming both,
-    or the one llvmlite of the matrix that the ``exclude`` rules leave next to this Numba."""
-    for rule in conf.get("include") or []:
-        req = rule.get("req", rule) if isinstance(rule, dict) else {}
-        if str(req.get("numba", "")) == numba_version and req.get("llvmlite"):
-            return str(req["llvmlite"])
-    matrix = matrix_requirements(conf)
-    numbas = [str(v) for v in (matrix.get("numba") or [])] if isinstance(matrix.get("numba"), list) else \
-        [str(matrix.get("numba"))]
-    llvmlites = matrix.get("llvmlite") or []
-    llvmlites = [str(v) for v in (llvmlites if isinstance(llvmlites, list) else [llvmlites]) if v]
-    if numba_version not in numbas or not llvmlites:
-        return None
-
-    def excluded(llvmlite: str) -> bool:
-        target = {"numba": numba_version, "llvmlite": llvmlite}
-        for rule in conf.get("exclude") or []:
-            req = rule.get("req") if isinstance(rule, dict) else None
-            if not req or set(rule) != {"req"} or not set(req) <= set(target):
-                continue  # only rules about these two requirements say anything about the pairing
-            if all(re.fullmatch(str(pattern), target[k]) for k, pattern in req.items()):
-                return True
-        return False
-
-    left = [v for v in llvmlites if not excluded(v)]
-    return left[0] if len(left) == 1 else None
-
-
-def side_requirements(role: str, numba_version: str, conf: Dict[str, Any], python: str,
-                      resolver: Resolver = lambda reqs, py: pypi.resolve(reqs, py)) -> SideSpec:
-    """Pins for one environment: ``numba==X`` plus everything else of the config's matrix, as pip resolves
-    them together (so llvmlite and NumPy match that Numba)."""
-    base = matrix_requirements(conf)
-    others = collections.OrderedDict()
-    for key, value in base.items():
-        if _bare(key) in NUMBA_KEYS:
-            continue
-        value = _first(value)
-        if value is None:  # asv: null means "not installed"
-            continue
-        others[key] = value
-    want = [f"numba=={numba_version}"] + [_requirement(_bare(k), v) for k, v in others.items()]
-    notes = []
-    resolved_by = "pip"
-    try:
-        resolved = resolver(want, python)
-    except pypi.PackageIndexError as exc:
-        relaxed = [f"numba=={numba_version}"] + [_bare(k) for k in others]
-        try:
-            resolved = resolver(relaxed, python)
-            resolved_by = "pip (relaxed pins)"
-            notes.append(f"the config's pins do not fit numba {numba_version}; pip chose compatible versions "
-                         f"({exc})")
-        except pypi.PackageIndexError as exc2:
-            resolved = {}
-            notes.append(f"pip could not resolve numba {numba_version}: {exc2}")
-    # asv installs the requirements one at a time with ``pip install --upgrade``, in this order: NumPy, llvmlite
-    # and Numba first, so that Numba's own constraints are the last word on the first two
-    keys = {_bare(k): k for k in others}
-    reqs: "collections.OrderedDict[str, str]" = collections.OrderedDict()
-    if resolved:
-        if "numba" in resolved and not same_version(resolved["numba"], numba_version):
-            raise CheckError(f"pip resolved numba {resolved['numba']} for numba=={numba_version}")
-        for name in PINNED_FIRST:
-            if name in resolved:
-                reqs[keys.get(name, name)] = resolved[name]
-        for key, value in others.items():
-            reqs[key] = resolved.get(pypi.canonical_name(_bare(key)), value or "")
-    else:
-        # offline: the config's own llvmlite pairing if it has one, else llvmlite unpinned; installing numba==X
-        # right after it moves llvmlite (and NumPy) to releases that X accepts
-        pair = _config_llvmlite_pair(conf, numba_version)
-        resolved_by = "config" if pair else "unpinned"
-        reqs[keys.get("numpy", "numpy")] = others.get(keys.get("numpy", "numpy"), "") or ""
-        reqs["llvmlite"] = pair or ""
-        reqs["numba"] = numba_version
-        for key, value in others.items():
-            reqs.setdefault(key, value or "")
-    reqs["numba"] = numba_version
-    return SideSpec(role=role, numba=numba_version, requirements=reqs, resolved_by=resolved_by,
-                    env=matrix_env(conf, "env"), env_nobuild=matrix_env(conf, "env_nobuild"), notes=notes)
-
-
-def derive_config(base: Dict[str, Any], base_dir: Path, sides: Sequence[SideSpec], python: str,
-                  results_dir: Path, env_dir: Optional[Path] = None) -> Dict[str, Any]:
-    """The repository's config with its matrix replaced by exactly the given environments.
-
-    Paths become absolute (the derived file lives in a temporary folder); environments are declared as asv
-    ``include`` entries, and an ``exclude`` rule that matches every Python switches the regular matrix off.
-    """
-    conf = json.loads(json.dumps(base))
-    for key, default in (("repo", "."), ("benchmark_dir", "benchmarks"), ("env_dir", "env"),
-                         ("html_dir", "html")):
-        value = conf.get(key, default)
-        if key == "repo" and re.match(r"^[a-z+]+://", str(value)):
-            continue
-        conf[key] = str((base_dir / value).resolve())
-    conf["results_dir"] = str(Path(results_dir).resolve())
-    if env_dir is not None:
-        conf["env_dir"] = str(Path(env_dir).resolve())
-    conf["environment_type"] = "virtualenv"
-    conf["pythons"] = [python]
-    conf["matrix"] = {}
-    conf["exclude"] = [{"python": ".*"}]
-    conf["include"] = [s.include_entry(python) for s in sides]
-    conf.pop("conda_channels", None)
-    conf.pop("conda_environment_file", None)
-    return conf
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# running asv
-# ---------------------------------------------------------------------------------------------------------------
-def asv_entry(argv: Optional[Sequence[str]] = None) -> int:
-    """asv's command line, except that the working directory stays where it is.
-
-    ``asv --config PATH`` changes into the config's folder; our derived config lives in a temporary folder, but
-    asv must run from the repository root (it reads pyproject.toml from there and tells the benchmarks so in
-    ASV_CONF_DIR). Every path in the derived config is absolute, so nothing else depends on the folder.
-    """
-    from asv import commands, util
-    from asv.console import log
-
-    parser, _ = commands.make_argparser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "func"):
-        parser.print_help()
-        return 1
-    log.enable(args.verbose)
-    if getattr(args, "config", None):
-        args.config = os.path.abspath(args.config)
-    try:
-        result = args.func(args)
-    except util.UserError as exc:
-        log.error(str(exc))
-        return 1
-    finally:
-        log.flush()
-    return int(result or 0)
-
-
-INTERRUPTED = 130  # run_asv's status when Ctrl-C stopped asv, as a shell reports it
-
-
-def run_asv(asv_args: Sequence[str], cwd: Path, log_tail: int = 80) -> "tuple[int, List[str]]":
-    """Run asv (through :func:`asv_entry`) in ``cwd``; its output goes to our stderr as it comes. Returns the
-    exit status and the last lines of output.
-
-    On Ctrl-C, asv (which got the same SIGINT) is left to stop on its own while its output is still read, so
-    it is neither killed nor cut off by a closed pipe halfway through saving a result file; a second Ctrl-C
-    kills it. The status is then :data:`INTERRUPTED`."""
-    cmd = [sys.executable, "-c", "import sys; from kbench.release import asv_entry; sys.exit(asv_entry())",
-           *asv_args]
-    from .harness import asv_subprocess_env
-
-    env = asv_subprocess_env(str(cwd), dict(os.environ, PYTHONUNBUFFERED="1"))
-    tail: "collections.deque[str]" = collections.deque(maxlen=log_tail)
-    print("kbench: asv " + " ".join(asv_args), file=sys.stderr, flush=True)
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            bufsize=1)
-    assert proc.stdout is not None
-    try:
-        for line in proc.stdout:
-            sys.stderr.write(line)
-            tail.append(line.rstrip("\n"))
-        return proc.wait(), list(tail)
-    except KeyboardInterrupt:
-        print("kbench: interrupted; letting asv stop and keep what it saved (Ctrl-C again to kill it)",
-              file=sys.stderr, flush=True)
-        try:
-            for line in proc.stdout:
-                sys.stderr.write(line)
-                tail.append(line.rstrip("\n"))
-            proc.wait()
-        except KeyboardInterrupt:
-            proc.kill()
-            proc.wait()
-        tail.append("interrupted (Ctrl-C)")
-        return INTERRUPTED, list(tail)
-
-
-PROBE = r"""
-import json, sys
-out = {"python": sys.version.split()[0]}
-for mod in ("numba", "llvmlite", "numpy", "scipy", "kernels"):
-    try:
-        m = __import__(mod)
-        out[mod] = getattr(m, "__version__", "?")
-        out[mod + "_path"] = getattr(m, "__file__", None)
-    except Exception as exc:
-        out[mod] = None
-        out[mod + "_error"] = repr(exc)
-print(json.dumps(out))
-"""
-
-
-def probe_environment(env_path: Path) -> Dict[str, Any]:
-    """Import Numba and friends with the environment's own Python and report what really loaded."""
-    python = env_path / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    if not python.exists():
-        return {"error": f"no Python at {python}"}
-    proc = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True, cwd=tempfile.gettempdir(),
-                          timeout=300)
-    if proc.returncode != 0:
-        return {"error": (proc.stderr or proc.stdout).strip()[-500:]}
-    try:
-        return json.loads(proc.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        return {"error": f"unexpected probe output: {proc.stdout[-300:]!r}"}
-
-
-def asv_environments(config_file: Path, expected: int, python: str):
-    """asv's own names and folders for the environments of a derived config, in the config's order."""
-    from asv import config as asv_config, environment as asv_environment
-
-    conf = asv_config.Config.load(str(config_file))
-    envs = list(asv_environment.get_environments(conf, None, verbose=False))
-    if len(envs) != expected:
-        raise CheckError(f"the derived asv config gives {len(envs)} environment(s) instead of {expected} "
-                         f"(is Python {python} installed? asv looks for python{python} on PATH, and needs virtualenv)")
-    return [e.name for e in envs], [Path(e._path) for e in envs]
-
-
-def same_version(a, b) -> bool:
-    try:
-        return Version(str(a)) == Version(str(b))
-    except InvalidVersion:
-        return str(a) == str(b)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # the check
 # ---------------------------------------------------------------------------------------------------------------
 @dataclasses.dataclass
-class ReleaseCheck:
-    repo: Path
-    config_path: Path
-    baseline: str
-    candidate: str
-    python: str
-    results_dir: Path
-    output_dir: Path
-    bench: List[str]
-    factor: float = compare.DEFAULT_FACTOR
-    alpha: float = compare.DEFAULT_ALPHA
-    rounds: int = DEFAULT_ROUNDS
-    quick: bool = False
-    machine: Optional[str] = None
-    show_stderr: bool = False
-    env_dir: Optional[Path] = None
-    resolver: Resolver = dataclasses.field(default=lambda reqs, py: pypi.resolve(reqs, py))
-    run_id: str = dataclasses.field(default_factory=new_run_id)
+class ReleaseCheck(checkrun.Setup):
+    """A :class:`kbench.checkrun.Setup` plus the two releases, the benchmarks and where the reports go."""
 
-    @property
-    def samples_per_round(self) -> int:
-        """K: the samples each round takes (``-a repeat=K``); fixed so that the rounds are recoverable."""
-        return QUICK_REPEAT if self.quick else DEFAULT_REPEAT
+    baseline: str = ""
+    candidate: str = ""
+    output_dir: Optional[Path] = None
+    bench: List[str] = dataclasses.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.output_dir is None:
+            self.output_dir = Path(self.results_dir) / "release-checks"
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, index: Optional[pypi.ReleaseIndex] = None) -> "ReleaseCheck":
-        repo = find_repo_root()
-        config_path = Path(args.config).resolve() if args.config else repo / "asv.conf.json"
-        conf = load_asv_config(config_path)
-        if not (math.isfinite(args.factor) and args.factor > 1.0):
-            raise CheckError(f"--factor must be a finite number greater than 1, not {args.factor!r}")
-        if not (math.isfinite(args.alpha) and 0.0 < args.alpha < 1.0):
-            raise CheckError(f"--alpha must be between 0 and 1, not {args.alpha!r}")
+        """The check the options describe: the candidate defaults to the newest release on the index (final
+        releases only unless ``--pre``), the baseline to the last final release before it; both must be on
+        the index (when it can be reached)."""
+        setup = checkrun.Setup.options_from_args(args)
         candidate, baseline = args.candidate, args.baseline
         if candidate is None or baseline is None:
             index = index or pypi.ReleaseIndex("numba")
@@ -555,50 +99,25 @@ class ReleaseCheck:
                 baseline = str(index.previous(candidate, pre=False))
         for label, v in (("baseline", baseline), ("candidate", candidate)):
             try:
-                Version(v)
+                parse_version(v)
             except InvalidVersion:
                 raise CheckError(f"--{label} {v!r} is not a version number") from None
         check_on_index(index or pypi.ReleaseIndex("numba"), [baseline, candidate])
-        results_dir = Path(args.results_dir).resolve() if args.results_dir else \
-            (config_path.parent / conf.get("results_dir", "results")).resolve()
-        output_dir = Path(args.output).resolve() if args.output else results_dir / "release-checks"
-        # only a missing --rounds takes the default: --rounds 0 is refused, never silently replaced
-        rounds = args.rounds if args.rounds is not None else (QUICK_ROUNDS if args.quick else DEFAULT_ROUNDS)
-        if rounds < 1:
-            raise CheckError("--rounds must be at least 1")
-        return cls(repo=repo, config_path=config_path, baseline=baseline, candidate=candidate,
-                   python=args.python or default_python(conf), results_dir=results_dir, output_dir=output_dir,
-                   bench=list(args.bench or []), factor=args.factor, alpha=args.alpha, rounds=rounds,
-                   quick=args.quick, machine=args.machine, show_stderr=args.show_stderr,
-                   env_dir=Path(args.env_dir).resolve() if args.env_dir else None)
+        return cls(baseline=baseline, candidate=candidate, bench=list(args.bench or []),
+                   output_dir=Path(args.output).resolve() if args.output else None, **setup)
 
-    # -- steps ---------------------------------------------------------------------------------------------------
     def sides(self, conf: Dict[str, Any]) -> List[SideSpec]:
-        out = [side_requirements("baseline", self.baseline, conf, self.python, self.resolver),
-               side_requirements("candidate", self.candidate, conf, self.python, self.resolver)]
-        # tagged with a variable that does not affect the build (an A/A check's two sides share one installed
-        # environment), so that these results are files of their own; see SIDE_ENV_VAR
-        for s in out:
-            s.env_nobuild = dict(s.env_nobuild, **{SIDE_ENV_VAR: f"{self.run_id}-{s.role}"})
-        return out
-
-    def asv_run_args(self, config_file: Path, commit: str, machine: str) -> List[str]:
-        args = ["run", f"{commit}^!", "--config", str(config_file), "--machine", machine,
-                "--record-samples", "--interleave-rounds", "-a", f"rounds={self.rounds}",
-                "-a", f"repeat={self.samples_per_round}"]
-        for regex in self.bench:
-            args += ["--bench", regex]
-        if self.show_stderr:
-            args.append("--show-stderr")
-        return args
+        """Baseline and candidate, each tagged so that their results are files of their own (an A/A check's two
+        sides share one installed environment); see :data:`kbench.checkrun.SIDE_ENV_VAR`."""
+        return [self.side("baseline", self.baseline, conf), self.side("candidate", self.candidate, conf)]
 
     def run(self) -> int:
         t0 = time.time()
         if self.rounds < compare.MIN_ROUNDS:
             print(f"kbench: {self.rounds} round(s) per side: fewer than {compare.MIN_ROUNDS}, so no row can be "
                   f"tested; every verdict will be 'not tested'", file=sys.stderr)
-        conf = load_asv_config(self.config_path)
-        commit = head_commit(self.repo)
+        conf = self.config()
+        commit = checkrun.require_head(self.repo)
         sides = self.sides(conf)
         for s in sides:
             print(f"kbench: {s.role}: numba {s.numba} with "
@@ -606,18 +125,15 @@ class ReleaseCheck:
                   + f" [{s.resolved_by}]", file=sys.stderr)
             for note in s.notes:
                 print(f"kbench:   note: {note}", file=sys.stderr)
-        machine = ensure_machine(self.machine)
-        derived = derive_config(conf, self.config_path.parent, sides, self.python, self.results_dir,
-                                self.env_dir)
+        machine = checkrun.ensure_machine(self.machine)
         problems: List[str] = []
         with tempfile.TemporaryDirectory(prefix="kbench-release-check-") as tmp:
             config_file = Path(tmp) / "asv.conf.json"
-            config_file.write_text(json.dumps(derived, indent=2))
-            env_names, env_paths = asv_environments(config_file, 2, self.python)
+            env_names, env_paths = self.environments(conf, sides, config_file)
             started_ms = (time.time() - 1.0) * 1000.0  # asv's started_at is a JS timestamp
-            rc, tail = run_asv(self.asv_run_args(config_file, commit, machine), cwd=self.repo)
+            rc, tail = checkrun.run_asv(self.asv_run_args(config_file, commit, machine, self.bench), cwd=self.repo)
         wall = time.time() - t0
-        if rc == INTERRUPTED:
+        if rc == checkrun.INTERRUPTED:
             problems.append("interrupted (Ctrl-C): the report holds the results asv saved before it stopped")
         elif rc != 0:
             problems.append(f"asv run exited with status {rc}" + (
@@ -627,32 +143,29 @@ class ReleaseCheck:
         infos = {}
         if benchmarks_json.is_file():
             try:
-                infos = _io.read_asv_benchmarks(benchmarks_json)
+                infos = results.read_benchmarks(benchmarks_json)
             except ValueError as exc:
                 problems.append(str(exc))
-        selection = compare.select_combinations(infos, self.bench) if infos else None
+        selection = results.select_combinations(infos, self.bench) if infos else None
         side_results = []
         for s, env_name, env_path in zip(sides, env_names, env_paths):
-            probe = probe_environment(env_path)
+            probe, problem = self.check_environment(f"{s.role} environment {env_name}", s.numba, env_path)
             env_info = {"numba_requested": s.numba, "requirements": dict(s.requirements),
                         "resolved_by": s.resolved_by, "env_dir": str(env_path), "imported": probe}
-            if probe.get("error"):
-                problems.append(f"{s.role} environment {env_name}: cannot import its packages: {probe['error']}")
-            elif not same_version(probe.get("numba"), s.numba):
-                problems.append(f"{s.role} environment {env_name} imported numba {probe.get('numba')}, "
-                                f"expected {s.numba}")
-            path = Path(compare.results_file(str(self.results_dir), machine, commit, env_name))
+            if problem:
+                problems.append(problem)
+            path = self.result_file(machine, commit, env_name)
             if not path.is_file():
                 problems.append(f"no results for the {s.role} (numba {s.numba}): {path} was not written; the "
                                 f"environment could not be built or nothing ran")
-                side = compare.SideResults(label=s.numba, benchmarks={}, measurements={}, env={})
+                side = results.Side(label=s.numba, benchmarks={}, measurements={}, env={})
             else:
                 try:
-                    side = _io.side_from_asv(path, benchmarks=infos or None, label=s.numba,
+                    side = results.load_side(path, benchmarks=infos or None, label=s.numba,
                                              selection=selection, started_after=started_ms)
                 except ValueError as exc:
                     problems.append(f"cannot read the results of the {s.role} (numba {s.numba}): {exc}")
-                    side = compare.SideResults(label=s.numba, benchmarks={}, measurements={}, env={})
+                    side = results.Side(label=s.numba, benchmarks={}, measurements={}, env={})
             side.env.update(env_info)
             side.env.setdefault("env_name", env_name)
             side.env["results_file"] = str(path)
@@ -680,11 +193,11 @@ class ReleaseCheck:
         regressions = [r for r in rows if r.gates]
         status = 2 if problems else (1 if regressions else 0)
         report = self._report(commit, machine, sides, side_results, rows, problems, status, wall)
-        md = render_markdown(report)
+        md = report_md.render_release_check(report)
         # the run id keeps every report: a second check of the same pair (an A/A, a re-run) adds a file
         stem = f"release-check-{self.baseline}-vs-{self.candidate}-{self.run_id}"
         _io.atomic_write_text(self.output_dir / f"{stem}.md", md)
-        _io.atomic_write_json(self.output_dir / f"{stem}.json", json_safe(report))
+        _io.atomic_write_json(self.output_dir / f"{stem}.json", report_md.json_safe(report))
         print(md)
         print(f"kbench: report written to {self.output_dir / stem}.md and .json", file=sys.stderr)
         for p in problems:
@@ -701,155 +214,11 @@ class ReleaseCheck:
             "commit": commit,
             "machine": machine,
             "python": self.python,
-            "settings": {"factor": self.factor, "alpha": self.alpha, "rounds": self.rounds,
-                         "samples_per_round": self.samples_per_round, "min_rounds": compare.MIN_ROUNDS,
-                         "ratio": compare.RATIO,
-                         "test": compare.TEST, "adjust": compare.DEFAULT_ADJUST, "quick": self.quick,
-                         "bench": self.bench, "results_dir": str(self.results_dir),
-                         "config": str(self.config_path)},
+            "settings": dict(self.settings(), quick=self.quick, bench=self.bench,
+                             results_dir=str(self.results_dir), config=str(self.config_path)),
             "summary": compare.summarise(rows),
             "exit_status": status,
             "problems": problems,
             "wall_seconds": round(wall, 1),
             "rows": [r.to_json() for r in rows],
         }
-
-
-def json_safe(obj):
-    """Strict JSON: infinite ratios become "inf", NaN becomes null, paths become strings."""
-    import math
-
-    if isinstance(obj, float):
-        if math.isnan(obj):
-            return None
-        if math.isinf(obj):
-            return "inf" if obj > 0 else "-inf"
-        return obj
-    if isinstance(obj, dict):
-        return {str(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_safe(v) for v in obj]
-    if isinstance(obj, Path):
-        return str(obj)
-    return obj
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Markdown
-# ---------------------------------------------------------------------------------------------------------------
-def _side_value(row: Dict[str, Any], side: str) -> str:
-    s = row.get(side) or {}
-    value = s.get("median")
-    text = compare.format_value(value, row["unit"])
-    if s.get("q_25") is not None and s.get("q_75") is not None and value is not None:
-        half = (s["q_75"] - s["q_25"]) / 2.0
-        text += f" ±{compare.format_value(half, row['unit'], digits=2)}"
-    if s.get("n"):
-        text += f" (n={s['n']})"
-    return text
-
-
-def _p_text(row: Dict[str, Any]) -> str:
-    return compare.format_p(compare.Row(**row))
-
-
-def _table(rows: Sequence[Dict[str, Any]], base_label: str, cand_label: str, with_detail: bool = False) -> str:
-    head = ["benchmark", "params", "ratio", "test (p, adjusted q)", f"numba {base_label}", f"numba {cand_label}"]
-    if with_detail:
-        head.append("note")
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
-    for r in rows:
-        cells = [f"`{r['benchmark']}`", compare.format_params(r["params"]) or "-",
-                 compare.format_ratio(r["ratio"]), _p_text(r), _side_value(r, "baseline"),
-                 _side_value(r, "candidate")]
-        if with_detail:
-            cells.append(r.get("detail") or r["status"])
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines)
-
-
-def render_markdown(report: Dict[str, Any]) -> str:
-    b, c = report["baseline"]["version"], report["candidate"]["version"]
-    rows = report["rows"]
-    by = collections.defaultdict(list)
-    for r in rows:
-        by[r["status"]].append(r)
-    s = report["settings"]
-    verdict = {0: "no regression", 1: f"{len(by[compare.REGRESSION])} regression(s)",
-               2: "the run broke, see Problems"}[report["exit_status"]]
-    open_ = [f"{len(by[st])} {st}" for st in (compare.UNDECIDED, compare.NOT_TESTED) if by[st]]
-    if open_ and report["exit_status"] != 2:
-        verdict += f"; {', '.join(open_)}"
-    out = [f"# Release check: Numba {b} → {c}", "",
-           f"**Result: {verdict}** (exit status {report['exit_status']}). "
-           f"Commit `{report['commit'][:12]}` on machine `{report['machine']}`, Python {report['python']}; "
-           + _rule_text(s) + (f" Benchmarks: `{'`, `'.join(s['bench'])}`." if s["bench"] else ""), ""]
-    out += ["## Environments", "", "| side | numba | llvmlite | numpy | scipy | python | asv environment |",
-            "|---|---|---|---|---|---|---|"]
-    for role in ("baseline", "candidate"):
-        env = report[role]["env"]
-        imp = env.get("imported") or {}
-        out.append(f"| {role} | {imp.get('numba') or report[role]['version']} | {imp.get('llvmlite', '?')} | "
-                   f"{imp.get('numpy', '?')} | {imp.get('scipy', '?')} | {imp.get('python', '?')} | "
-                   f"`{env.get('env_name', '?')}` |")
-    out.append("")
-    if report["problems"]:
-        out += ["## Problems", ""] + [f"- {p}" for p in report["problems"]] + [""]
-    sections = [
-        ("Regressions", [compare.REGRESSION], False),
-        ("Improvements", [compare.IMPROVEMENT], False),
-        ("Failed benchmarks", [compare.FAILED], True),
-        ("Other changes (track_/mem_/peakmem_, reported, never gating)", [compare.INCREASE, compare.DECREASE],
-         True),
-        (f"Undecided: beyond {s['factor']:g}× but not significant (reported, not a failure)",
-         [compare.UNDECIDED, "not significant"], True),
-        ("Not tested (too few rounds, or rounds not recoverable; neutral)", [compare.NOT_TESTED], True),
-        ("Missing or skipped on one side", [compare.MISSING, compare.SKIPPED_ONE_SIDE], True),
-    ]
-    for title, statuses, detail in sections:
-        chosen = [r for st in statuses for r in by[st]]
-        if not chosen and title not in ("Regressions", "Improvements"):
-            continue
-        out += [f"## {title}", ""]
-        if chosen:
-            chosen.sort(key=lambda r: -(abs(_log(r["ratio"])) if r["ratio"] is not None else 0))
-            out += [_table(chosen, b, c, with_detail=detail), ""]
-        else:
-            out += ["None.", ""]
-    if rows:
-        out += ["<details><summary>All results</summary>", "",
-                _table(sorted(rows, key=lambda r: (r["benchmark"], compare.format_params(r["params"]))), b, c,
-                       with_detail=True), "", "</details>", ""]
-    summ = report["summary"]
-    out += ["## Summary", "",
-            f"{summ.get('total', 0)} parameter combinations: " + ", ".join(
-                f"{summ[k]} {k}" for k in sorted(summ) if k not in ("total", "compared")) + ".",
-            f"Values are medians of the recorded samples ± half the interquartile range; n is the number of "
-            f"samples (rounds × samples per round). Wall time {report['wall_seconds']:.0f} s.", ""]
-    return "\n".join(out)
-
-
-_ADJUST_TEXT = {"holm": "Holm's adjustment (family-wise error rate)",
-                "bh": "Benjamini-Hochberg (false discovery rate)", "none": "no adjustment"}
-
-
-def _rule_text(s: Dict[str, Any]) -> str:
-    """The rule of a report in one sentence (older reports, without samples_per_round, say less)."""
-    rounds = f"{s['rounds']} interleaved rounds{' (quick)' if s.get('quick') else ''}"
-    if s.get("samples_per_round"):
-        rounds += f" of {s['samples_per_round']} samples each"
-    return (f"{rounds} per side. The unit of evidence is a round (one process): a change counts when the "
-            f"ratio of the {'medians' if s.get('ratio') else 'geometric means'} of the round medians passes "
-            f"{s['factor']:g}× (or 1/{s['factor']:g}) "
-            f"and Welch's t-test on the log round medians is significant after "
-            f"{_ADJUST_TEXT.get(s.get('adjust'), 'adjustment')} over all tested rows (q < {s['alpha']:g}); a row "
-            f"with fewer than "
-            f"{s.get('min_rounds', compare.MIN_ROUNDS)} rounds on a side is not tested.")
-
-
-def _log(x: float) -> float:
-    import math
-
-    if x is None or x <= 0 or math.isinf(x):
-        return 0.0
-    return math.log(x)

@@ -21,7 +21,6 @@ same asv; the version that actually ran is reported.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import re
@@ -101,16 +100,12 @@ def timeit_seconds(fn, args, repeats: int = REPEATS, repeat_seconds: float = REP
 # ------------------------------------------------------------------------------------------- through asv
 
 def derived_config(root: str, tmp: str) -> str:
-    """A copy of the repository's asv.conf.json writing everything under ``tmp``."""
-    with open(os.path.join(root, "asv.conf.json"), encoding="utf-8") as fh:
-        conf = json.load(fh)
-    conf.update(repo=root, benchmark_dir=os.path.join(root, conf.get("benchmark_dir", "benchmarks")),
-                results_dir=os.path.join(tmp, "results"), html_dir=os.path.join(tmp, "html"),
-                env_dir=os.path.join(tmp, "env"), branches=["HEAD"])
-    path = os.path.join(tmp, "asv.conf.json")
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(conf, fh)
-    return path
+    """A copy of the repository's asv.conf.json writing everything under ``tmp``
+    (:func:`kbench.asvenv.scratch_config`); returns its path."""
+    from . import asvenv, repo
+
+    conf = asvenv.scratch_config(repo.load_config(os.path.join(root, repo.CONFIG_NAME)), root, tmp)
+    return str(asvenv.write_config(conf, os.path.join(tmp, repo.CONFIG_NAME)))
 
 
 def _run(cmd: Sequence[str], cwd: str, env: Dict[str, str]) -> subprocess.CompletedProcess:
@@ -118,30 +113,37 @@ def _run(cmd: Sequence[str], cwd: str, env: Dict[str, str]) -> subprocess.Comple
 
 
 def runner_version(python: str, env: Dict[str, str]) -> Optional[str]:
-    """The asv_runner version the benchmark processes import (asv gives them ASV_PYTHONPATH as PYTHONPATH)."""
+    """The asv_runner version the benchmark processes import (asv gives them ASV_PYTHONPATH as PYTHONPATH),
+    through the one environment probe (:func:`kbench.asvenv.probe`)."""
+    from . import asvenv
+
     probe_env = dict(env)
     probe_env.pop("PYTHONPATH", None)
     if "ASV_PYTHONPATH" in probe_env:
         probe_env["PYTHONPATH"] = probe_env["ASV_PYTHONPATH"]
-    code = "import importlib.metadata as m; print(m.version('asv_runner'))"
-    out = subprocess.run([python, "-c", code], env=probe_env, capture_output=True, text=True, check=False)
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    code = "import json, importlib.metadata as m; print(json.dumps({'asv_runner': m.version('asv_runner')}))"
+    try:
+        return asvenv.probe(python, code, env=probe_env, cwd=os.getcwd()).get("asv_runner") or None
+    except (RuntimeError, OSError):
+        return None
 
 
 def asv_timings(root: str, cases, tmp: str, runner_path: Optional[str] = None) -> Dict[str, Any]:
     """Run the cases with asv in this interpreter; {label: {"value", "samples"}} plus the versions used."""
     try:
         import asv
-        from asv import results as asv_results
     except ImportError as exc:
         raise SelfCheckError("asv is not installed here; install the bench extra (pip install -e '.[bench]')") from exc
     config = derived_config(root, tmp)
     env = dict(os.environ)
     if runner_path:
         env["ASV_PYTHONPATH"] = os.path.abspath(runner_path)
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
-    if not commit:
-        raise SelfCheckError(f"{root} is not a git checkout with a commit (asv files results per commit)")
+    from . import repo
+
+    try:
+        commit = repo.require_head(root)
+    except repo.RepoError as exc:
+        raise SelfCheckError(str(exc)) from None
     machine = "kbench-selfcheck"
     asv_cmd = [sys.executable, "-m", "asv"]
     from .harness import ensure_asv_machine
@@ -161,18 +163,14 @@ def asv_timings(root: str, cases, tmp: str, runner_path: Optional[str] = None) -
     files = [f for f in os.listdir(folder) if f.endswith(".json") and f != "machine.json"] if os.path.isdir(folder) else []
     if len(files) != 1:
         raise SelfCheckError(f"expected one asv result file in {folder}, found {files}")
-    res = asv_results.Results.load(os.path.join(folder, files[0]))
+    from . import results
+
+    stored = {(name, combo): m for name, combo, m in results.iter_measurements(
+        results.load_results(os.path.join(folder, files[0])))}
     out: Dict[str, Any] = {}
     for case in cases:
-        name, params = case_name(case), [repr(p) for p in case[3]]
-        value, samples = None, None
-        if name in res.get_all_result_keys():
-            stored_params = res.get_result_params(name)
-            combos = [list(c) for c in itertools.product(*stored_params)]
-            if params in combos:
-                j = combos.index(params)
-                value = res.get_result_value(name, stored_params)[j]
-                samples = res.get_result_samples(name, stored_params)[j]
+        m = stored.get((case_name(case), tuple(repr(p) for p in case[3])))
+        value, samples = (m.value, m.samples) if m is not None else (None, None)
         out[case_label(case)] = {"value": value, "samples": samples}
     return {"timings": out, "asv": asv.__version__, "asv_runner": runner_version(sys.executable, env),
             "stdout_tail": proc.stdout[-1500:]}
@@ -241,7 +239,7 @@ def run_check(root: str, bound: float = DEFAULT_BOUND, runner_path: Optional[str
 
 
 def render(report: Dict[str, Any]) -> str:
-    from .compare import format_value
+    from .report import format_value
 
     lines = [f"kbench selfcheck: asv {report['asv']}, asv_runner {report['asv_runner']} in the benchmark "
              f"processes; bound {report['bound']}x; {report['rounds']} rounds of each method", "",
@@ -292,7 +290,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def find_root() -> str:
-    from .suite import find_config
+    from .repo import find_config
 
     config = find_config()
     if not config:

@@ -20,50 +20,26 @@ Exit status: 0 when asv ran and the site was built, 2 otherwise (never 1). Ctrl-
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
-import hashlib
 import importlib
 import json
 import os
 import re
-import subprocess
 import sys
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import _io
+from . import _io, asvenv, repo, results
+from .asvenv import INTERRUPTED  # noqa: F401 - the status kbench run reports for Ctrl-C
+from .harness import ensure_asv_machine
 
-CONFIG_NAME = "asv.conf.json"
+CONFIG_NAME = repo.CONFIG_NAME
 QUICK_SUFFIX = "-quick"
 # keys of an environment record that change on every run without the environment changing
 _VOLATILE_KEYS = ("collected_at", "recorded_at", "commit", "errors")
 
 
 # ---------------------------------------------------------------------------------------------- naming
-
-def default_machine_name(cpu: Optional[Dict[str, Any]] = None, gpus: Optional[List[Dict[str, Any]]] = None,
-                         simulator: Optional[bool] = None) -> str:
-    """A stable name for the *kind* of host: ``cpu-<N>core-<cpu model>``, plus ``-gpu-<model>`` (with a
-    count when there are several) on a GPU host, or ``-cudasim`` under the CUDA simulator.
-
-    The name, not the hostname, identifies results, so two identical cloud instances share a history.
-    """
-    from . import machine
-
-    if cpu is None:
-        cpu = machine.cpu_info()
-    if gpus is None or simulator is None:
-        g = machine.gpu_info()
-        gpus = g["gpus"] if gpus is None else gpus
-        simulator = bool((g.get("cuda") or {}).get("simulator")) if simulator is None else simulator
-    cores = cpu.get("usable_cores") or cpu.get("logical_cores") or 0
-    name = f"cpu-{cores}core-{machine._slug(cpu.get('model') or 'unknown')}"
-    if gpus:
-        count = f"{len(gpus)}x-" if len(gpus) > 1 else ""
-        name += f"-gpu-{count}{machine._slug(gpus[0].get('name') or 'unknown', limit=30)}"
-    elif simulator:
-        name += "-cudasim"
-    return name
-
 
 def check_machine_name(name: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}", name or ""):
@@ -76,88 +52,14 @@ def check_machine_name(name: str) -> str:
 
 def record_filename(env_name: str) -> str:
     """``environment-<asv env name>.json``; very long names are hashed the way asv hashes result files."""
-    if len(env_name) >= 128:
-        env_name = "env-" + hashlib.md5(env_name.encode("utf-8")).hexdigest()
-    return f"environment-{env_name}.json"
-
-
-# ---------------------------------------------------------------------------------------------- config
-
-def find_config(start: Optional[str] = None) -> Optional[str]:
-    """The nearest asv.conf.json at or above ``start`` (default: the current directory)."""
-    path = os.path.abspath(start or os.getcwd())
-    while True:
-        candidate = os.path.join(path, CONFIG_NAME)
-        if os.path.isfile(candidate):
-            return candidate
-        parent = os.path.dirname(path)
-        if parent == path:
-            return None
-        path = parent
-
-
-def load_config(path: str) -> Dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-def _git(root: str, *args: str) -> Optional[str]:
-    try:
-        out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
-    except OSError:
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
-
-
-def head_commit(root: str) -> Optional[str]:
-    return _git(root, "rev-parse", "HEAD")
-
-
-def _dirty_paths(root: str, paths: Tuple[str, ...]) -> List[str]:
-    out = _git(root, "status", "--porcelain", "--", *paths)
-    return [line[3:] for line in out.splitlines()] if out else []
-
-
-# ---------------------------------------------------------------------------------------------- asv
-
-def _asv(*args: str) -> List[str]:
-    return [sys.executable, "-m", "asv", *args]
+    return f"environment-{results.env_file_stem(env_name)}.json"
 
 
 def platform_python() -> str:
     return f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
-INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl-C
-
-
-def _call(cmd: List[str], cwd: str) -> int:
-    """Run ``cmd`` and return its exit status (127: it could not start).
-
-    On Ctrl-C the child, which got the same SIGINT, is left to finish on its own (asv then stops after saving
-    the results it has), rather than being killed halfway through writing a result file; a second Ctrl-C
-    kills it. Returns :data:`INTERRUPTED` then.
-    """
-    print("$ " + " ".join(cmd), flush=True)
-    try:
-        from .harness import asv_subprocess_env
-
-        proc = subprocess.Popen(cmd, cwd=cwd, env=asv_subprocess_env(cwd))
-    except OSError as exc:
-        print(f"kbench run: could not start {cmd[0]}: {exc}", file=sys.stderr)
-        return 127
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        print("kbench run: interrupted; waiting for asv to stop (Ctrl-C again to kill it)", file=sys.stderr,
-              flush=True)
-        try:
-            proc.wait()
-        except KeyboardInterrupt:
-            proc.kill()
-            proc.wait()
-        return INTERRUPTED
-
+# ---------------------------------------------------------------------------------------------- asv
 
 def existing_env_name(python: str = None) -> str:
     """The name asv gives the existing environment of ``python`` (``existing-py_<path with _ for />``)."""
@@ -188,8 +90,8 @@ def stage_existing_results(results_dir: str, machine_name: str, commit: str, can
     """Before ``asv run``: give asv the results already filed under ``canonical`` under the name asv looks for
     (so ``--skip-existing-successful`` sees them and asv adds to them). Refuses when both files exist: merging
     two histories of one commit is not something to do silently."""
-    canon_path = _result_path(results_dir, machine_name, commit, canonical)
-    asv_path = _result_path(results_dir, machine_name, commit, asv_name)
+    canon_path = results.result_path(results_dir, machine_name, commit, canonical)
+    asv_path = results.result_path(results_dir, machine_name, commit, asv_name)
     if not os.path.isfile(canon_path):
         return
     if os.path.isfile(asv_path):
@@ -208,8 +110,8 @@ def adopt_existing_results(results_dir: str, machine_name: str, commit: str, asv
     """After ``asv run``: file asv's path-named result file under ``canonical``, with the interpreter path
     replaced by the Python version and the key package versions as requirements (as in a matrix file). An
     unchanged file is left untouched. Returns the path written, or None when asv wrote nothing."""
-    asv_path = _result_path(results_dir, machine_name, commit, asv_name)
-    canon_path = _result_path(results_dir, machine_name, commit, canonical)
+    asv_path = results.result_path(results_dir, machine_name, commit, asv_name)
+    canon_path = results.result_path(results_dir, machine_name, commit, canonical)
     if not os.path.isfile(asv_path):
         return None
     with open(asv_path, encoding="utf-8") as fh:
@@ -232,33 +134,11 @@ def adopt_existing_results(results_dir: str, machine_name: str, commit: str, asv
 
 def matrix_environments(config_path: str) -> List[Tuple[str, str]]:
     """(asv env name, path of its python) for every environment of the config's matrix."""
-    from asv import config as asv_config
-    from asv import environment
-
-    root = os.path.dirname(config_path)
-    previous = os.getcwd()
-    os.chdir(root)  # asv resolves env_dir and reads pyproject.toml relative to the config's folder
-    try:
-        conf = asv_config.Config.load(config_path)
-        envs = []
-        for env in environment.get_environments(conf, None, verbose=False):
-            python = os.path.join(os.path.abspath(conf.env_dir), env.dir_name, "bin", "python")
-            if os.name == "nt":
-                python = os.path.join(os.path.abspath(conf.env_dir), env.dir_name, "Scripts", "python.exe")
-            envs.append((env.name, python))
-        return envs
-    finally:
-        os.chdir(previous)
-
-
-def _result_path(results_dir: str, machine_name: str, commit: str, env_name: str) -> str:
-    if len(env_name) >= 128:
-        env_name = "env-" + hashlib.md5(env_name.encode("utf-8")).hexdigest()
-    return os.path.join(results_dir, machine_name, f"{commit[:8]}-{env_name}.json")
+    return [(name, str(asvenv.env_python(folder))) for name, folder in asvenv.environments(config_path)]
 
 
 def _result_exists(results_dir: str, machine_name: str, commit: str, env_name: str) -> bool:
-    return os.path.isfile(_result_path(results_dir, machine_name, commit, env_name))
+    return os.path.isfile(results.result_path(results_dir, machine_name, commit, env_name))
 
 
 def damaged_results(results_dir: str, machine_name: str, commit: str, env_names: List[str]) -> List[str]:
@@ -267,7 +147,7 @@ def damaged_results(results_dir: str, machine_name: str, commit: str, env_names:
     names it and leaves it as it is."""
     problems = []
     for env_name in env_names:
-        path = _result_path(results_dir, machine_name, commit, env_name)
+        path = results.result_path(results_dir, machine_name, commit, env_name)
         if os.path.isfile(path):
             try:
                 _io.load_asv_results(path)
@@ -292,19 +172,15 @@ _PROBE = (
 
 
 def record_in_env(python: str, timeout: float = 600.0) -> Dict[str, Any]:
-    """The :func:`kbench.machine.collect` record of another interpreter (an asv environment's python)."""
+    """The :func:`kbench.machine.collect` record of another interpreter (an asv environment's python), through
+    the one environment probe (:func:`kbench.asvenv.probe`), run from the environment's own folder."""
     from . import machine
 
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)  # the environment's own packages, not ours
     cwd = os.path.dirname(os.path.dirname(os.path.abspath(python)))  # its own folder: nothing to shadow
-    out = subprocess.run([python, "-c", _PROBE, os.path.abspath(machine.__file__)], capture_output=True,
-                         text=True, timeout=timeout, env=env, cwd=cwd, check=False)
-    if out.returncode != 0:
-        raise RuntimeError(f"{python}: the machine probe failed ({out.returncode}): {out.stderr.strip()[-500:]}")
-    text = out.stdout
-    start = text.find("{")  # tolerate anything a library printed before the JSON
-    return json.loads(text[start:])
+    try:
+        return asvenv.probe(python, _PROBE, os.path.abspath(machine.__file__), timeout=timeout, cwd=cwd)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{python}: the machine probe failed: {exc}") from None
 
 
 def _comparable(record: Dict[str, Any]) -> Dict[str, Any]:
@@ -398,7 +274,7 @@ def build_site(config_path: str, html_dir: str) -> int:
             os.chdir(previous)
         return rc if isinstance(rc, int) else 0
     print("kbench.site is not available; publishing the plain asv site", flush=True)
-    return _call(_asv("publish", "--config", config_path, "--html-dir", html_dir), cwd=root)
+    return asvenv.call(asvenv.asv_command("publish", "--config", config_path, "--html-dir", html_dir), cwd=root)
 
 
 # ---------------------------------------------------------------------------------------------- command
@@ -427,147 +303,187 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "directory)")
 
 
-def main(args: argparse.Namespace) -> int:
-    config_path = os.path.abspath(args.config) if args.config else find_config()
+class RunError(Exception):
+    """The run cannot go on; each argument is one line of the reason (printed as ``kbench run: LINE``)."""
+
+
+@dataclasses.dataclass
+class Run:
+    """What one ``kbench run`` works on, filled in step by step by :func:`main`."""
+
+    args: argparse.Namespace
+    config_path: str
+    root: str
+    conf: Dict[str, Any]
+    name: str = ""  # the machine name results are filed under
+    commit: str = ""
+    local_record: Optional[Dict[str, Any]] = None  # the record of this interpreter (--existing only)
+    env_names: List[Tuple[str, str]] = dataclasses.field(default_factory=list)  # (asv env name, its python)
+    existing: List[str] = dataclasses.field(default_factory=list)  # envs with results at this commit already
+    asv_existing_name: str = ""  # --existing: asv's path-derived name, and the name kbench files it under
+    canonical: str = ""
+    canonical_reqs: Dict[str, str] = dataclasses.field(default_factory=dict)
+    python_version: str = ""
+
+    @property
+    def mode(self) -> str:
+        return self.args.mode
+
+    @property
+    def results_dir(self) -> str:
+        return os.path.join(self.root, self.conf.get("results_dir", "results"))
+
+    @property
+    def html_dir(self) -> str:
+        return os.path.join(self.root, self.conf.get("html_dir", "html"))
+
+    def has_results(self, env_name: str) -> bool:
+        return _result_exists(self.results_dir, self.name, self.commit, env_name)
+
+
+def open_run(args: argparse.Namespace) -> Run:
+    """Step 1: the config, asv, the machine name and the commit (with notes about a dirty tree and branches)."""
+    config_path = os.path.abspath(args.config) if args.config else repo.find_config()
     if not config_path or not os.path.isfile(config_path):
-        print(f"kbench run: no {CONFIG_NAME} found (run from the repository, or pass --config)", file=sys.stderr)
-        return 2
+        raise RunError(f"no {CONFIG_NAME} found (run from the repository, or pass --config)")
     try:
         import asv  # noqa: F401
     except ImportError:
-        print("kbench run: asv is not installed here; install the bench extra (pip install -e '.[bench]')",
-              file=sys.stderr)
-        return 2
+        raise RunError("asv is not installed here; install the bench extra (pip install -e '.[bench]')") from None
     root = os.path.dirname(config_path)
-    conf = load_config(config_path)
-    results_dir = os.path.join(root, conf.get("results_dir", "results"))
-    html_dir = os.path.join(root, conf.get("html_dir", "html"))
+    try:
+        conf = repo.load_config(config_path)
+    except repo.RepoError as exc:
+        raise RunError(str(exc)) from None
+    run = Run(args=args, config_path=config_path, root=root, conf=conf)
 
     from . import machine as machine_mod
 
     # the record of this interpreter doubles as the source of the default machine name
-    local_record = machine_mod.collect() if args.mode == "existing" else None
-    name = args.machine or os.environ.get("KBENCH_MACHINE") or None
-    if not name:
-        if local_record is not None:
-            name = default_machine_name(local_record.get("cpu") or {}, local_record.get("gpus") or [],
-                                        bool((local_record.get("cuda") or {}).get("simulator")))
-        else:
-            name = default_machine_name()
+    run.local_record = machine_mod.collect() if args.mode == "existing" else None
+    name = asvenv.machine_name(args.machine, run.local_record)
     if args.quick and not name.endswith(QUICK_SUFFIX):
         name += QUICK_SUFFIX
     try:
-        check_machine_name(name)
+        run.name = check_machine_name(name)
     except ValueError as exc:
-        print(f"kbench run: {exc}", file=sys.stderr)
-        return 2
+        raise RunError(str(exc)) from None
+    run.commit = repo.head_commit(root) or ""
+    if not run.commit:
+        raise RunError(f"{root} is not a git checkout with a commit; asv records results per commit")
+    print(f"kbench run: machine {run.name}, commit {run.commit[:8]}, mode {args.mode}"
+          + (" (quick)" if args.quick else ""))
+    _note_checkout(run)
+    return run
 
-    commit = head_commit(root)
-    if not commit:
-        print(f"kbench run: {root} is not a git checkout with a commit; asv records results per commit",
-              file=sys.stderr)
-        return 2
-    print(f"kbench run: machine {name}, commit {commit[:8]}, mode {args.mode}" + (" (quick)" if args.quick else ""))
-    dirty = _dirty_paths(root, ("src", conf.get("benchmark_dir", "benchmarks")))
+
+def _note_checkout(run: Run) -> None:
+    """Notes (never refusals) about uncommitted changes and branches asv will not find."""
+    dirty = repo.dirty_paths(run.root, ("src", run.conf.get("benchmark_dir", "benchmarks")))
     if dirty:
-        where = "installed from the HEAD commit" if args.mode == "matrix" else "the working tree"
+        where = "installed from the HEAD commit" if run.mode == "matrix" else "the working tree"
         print(f"kbench run: note: uncommitted changes ({', '.join(dirty[:5])}{' ...' if len(dirty) > 5 else ''}); "
-              f"results are filed under {commit[:8]} but the kernels are {where} and the benchmarks the working "
-              "tree's", file=sys.stderr)
-
-    branches = conf.get("branches") or []
-    missing = [b for b in branches if _git(root, "rev-parse", "--verify", "--quiet", f"refs/heads/{b}") is None]
+              f"results are filed under {run.commit[:8]} but the kernels are {where} and the benchmarks the "
+              "working tree's", file=sys.stderr)
+    branches = run.conf.get("branches") or []
+    missing = [b for b in branches if not repo.has_branch(run.root, b)]
     if branches and len(missing) == len(branches):
         print(f"kbench run: note: asv looks up the branch(es) {', '.join(missing)} named in {CONFIG_NAME}, even in "
               f"existing-environment mode, and this checkout has none of them locally (a detached CI checkout?); "
               f"create one first, e.g. git branch {missing[0]} HEAD", file=sys.stderr)
 
-    # 1. the machine, under a fixed name (asv run copies it to results/<name>/machine.json)
-    from .harness import ensure_asv_machine
 
+def find_environments(run: Run) -> None:
+    """Step 2: the machine entry asv needs (asv run copies it to results/<name>/machine.json), the environments
+    and which of them already have results at this commit (refusing a damaged result file)."""
     try:
-        ensure_asv_machine(name)
+        ensure_asv_machine(run.name)
     except ValueError as exc:
-        print(f"kbench run: {exc}", file=sys.stderr)
-        return 2
-
-    # 2. the environments and what already exists for them
-    if args.mode == "existing":
+        raise RunError(str(exc)) from None
+    if run.mode == "existing":
         try:
-            asv_existing_name = existing_env_name(sys.executable)
+            run.asv_existing_name = existing_env_name(sys.executable)
         except Exception as exc:
-            print(f"kbench run: could not work out asv's name for this interpreter ({exc})", file=sys.stderr)
-            return 2
-        canonical, canonical_reqs = canonical_existing_env(local_record)
-        python_version = ".".join(str((local_record.get("python") or {}).get("version")
-                                      or platform_python()).split(".")[:2])
-        env_names = [(canonical, sys.executable)]
+            raise RunError(f"could not work out asv's name for this interpreter ({exc})") from None
+        run.canonical, run.canonical_reqs = canonical_existing_env(run.local_record)
+        run.python_version = ".".join(str((run.local_record.get("python") or {}).get("version")
+                                          or platform_python()).split(".")[:2])
+        run.env_names = [(run.canonical, sys.executable)]
     else:
-        env_names = matrix_environments(config_path)
-    existing = [env for env, _ in env_names if _result_exists(results_dir, name, commit, env)]
-    damaged = damaged_results(results_dir, name, commit, existing)
+        run.env_names = matrix_environments(run.config_path)
+    run.existing = [env for env, _ in run.env_names if run.has_results(env)]
+    damaged = damaged_results(run.results_dir, run.name, run.commit, run.existing)
     if damaged:
-        for line in damaged:
-            print(f"kbench run: {line}", file=sys.stderr)
-        print("kbench run: the damaged result file is left as it is; move it away (or restore it from git) and "
-              "run again", file=sys.stderr)
-        return 2
+        raise RunError(*damaged, "the damaged result file is left as it is; move it away (or restore it from "
+                                 "git) and run again")
 
-    cmd = _asv("run", "--config", config_path, "--machine", name)
-    if args.mode == "existing":
-        cmd += ["--environment", f"existing:{sys.executable}", "--set-commit-hash", commit]
+
+def asv_run_command(run: Run) -> List[str]:
+    """Step 3: the ``asv run`` command line; with results already there, skip what succeeded (never overwrite)
+    and refuse to mix timings of other packages into an existing environment's file."""
+    args = run.args
+    cmd = asvenv.asv_command("run", "--config", run.config_path, "--machine", run.name)
+    if run.mode == "existing":
+        cmd += ["--environment", f"existing:{sys.executable}", "--set-commit-hash", run.commit]
     else:
-        cmd += [f"{commit}^!"]
+        cmd += [f"{run.commit}^!"]
     for regex in args.bench:
         cmd += ["--bench", regex]
     if args.quick:
         cmd.append("--quick")
     if args.show_stderr:
         cmd.append("--show-stderr")
-    if existing and not args.quick:
+    if run.existing and not args.quick:
         # never overwrite: keep every successful result already recorded for this commit
         cmd.append("--skip-existing-successful")
-        print(f"kbench run: results for {commit[:8]} already exist in {len(existing)} environment(s); benchmarks "
-              "with a successful result there are skipped, not re-measured (commit first, or use another "
-              "--machine, to measure again)")
-        if args.mode == "existing":
-            # same interpreter path, same commit, other packages: new timings would land in the same result
-            # file as the old ones, one environment name for two different environments. Refuse.
-            old_record_path = os.path.join(results_dir, name, record_filename(env_names[0][0]))
-            old_versions = None
-            if os.path.isfile(old_record_path):
-                try:
-                    old_record = _io.read_json(old_record_path, "environment record")
-                    if not isinstance(old_record, dict):
-                        raise ValueError(f"{old_record_path}: not an environment record (a JSON object)")
-                    old_versions = _key_versions(old_record)
-                except ValueError as exc:
-                    print(f"kbench run: {exc}; the packages of the earlier results cannot be compared (the "
-                          f"record is kept in the .history.jsonl file when it is replaced)", file=sys.stderr)
-            new_versions = _key_versions(local_record)
-            if old_versions and old_versions != new_versions:
-                changed = ", ".join(f"{k} {old_versions.get(k)} -> {new_versions.get(k)}"
-                                    for k in sorted(set(old_versions) | set(new_versions))
-                                    if old_versions.get(k) != new_versions.get(k))
-                print(f"kbench run: results for {commit[:8]} in {env_names[0][0]} were taken with other packages "
-                      f"({changed}); they are kept, and new timings would be mixed into them. Run with another "
-                      "--machine name, or commit first.", file=sys.stderr)
-                return 2
+        print(f"kbench run: results for {run.commit[:8]} already exist in {len(run.existing)} environment(s); "
+              "benchmarks with a successful result there are skipped, not re-measured (commit first, or use "
+              "another --machine, to measure again)")
+        if run.mode == "existing":
+            _refuse_other_packages(run)
+    return cmd
 
-    # 3. the benchmarks
-    if args.mode == "existing":  # after every refusal above, so that nothing staged is left behind
+
+def _refuse_other_packages(run: Run) -> None:
+    """Same interpreter path, same commit, other packages: new timings would land in the same result file as
+    the old ones, one environment name for two different environments. Refuse."""
+    env_name = run.env_names[0][0]
+    old_record_path = os.path.join(run.results_dir, run.name, record_filename(env_name))
+    old_versions = None
+    if os.path.isfile(old_record_path):
         try:
-            stage_existing_results(results_dir, name, commit, canonical, asv_existing_name,
+            old_record = _io.read_json(old_record_path, "environment record")
+            if not isinstance(old_record, dict):
+                raise ValueError(f"{old_record_path}: not an environment record (a JSON object)")
+            old_versions = _key_versions(old_record)
+        except ValueError as exc:
+            print(f"kbench run: {exc}; the packages of the earlier results cannot be compared (the record is "
+                  f"kept in the .history.jsonl file when it is replaced)", file=sys.stderr)
+    new_versions = _key_versions(run.local_record)
+    if old_versions and old_versions != new_versions:
+        changed = ", ".join(f"{k} {old_versions.get(k)} -> {new_versions.get(k)}"
+                            for k in sorted(set(old_versions) | set(new_versions))
+                            if old_versions.get(k) != new_versions.get(k))
+        raise RunError(f"results for {run.commit[:8]} in {env_name} were taken with other packages ({changed}); "
+                       "they are kept, and new timings would be mixed into them. Run with another --machine "
+                       "name, or commit first.")
+
+
+def run_benchmarks(run: Run, cmd: List[str]) -> int:
+    """Step 4: asv itself. In --existing mode the results filed under the canonical name are staged for asv
+    first and adopted back afterwards, also after a failed or interrupted run (what asv saved is kept)."""
+    if run.mode == "existing":  # after every refusal above, so that nothing staged is left behind
+        try:
+            stage_existing_results(run.results_dir, run.name, run.commit, run.canonical, run.asv_existing_name,
                                    os.path.abspath(sys.executable))
         except (OSError, ValueError) as exc:
-            print(f"kbench run: {exc}", file=sys.stderr)
-            return 2
+            raise RunError(str(exc)) from None
     try:
-        run_rc = _call(cmd, cwd=root)
+        run_rc = asvenv.call(cmd, cwd=run.root)
     finally:
-        if args.mode == "existing":  # also after a failed or interrupted run: what asv saved is kept
-            adopt_existing_results(results_dir, name, commit, asv_existing_name, canonical, canonical_reqs,
-                                   python_version)
+        if run.mode == "existing":
+            adopt_existing_results(run.results_dir, run.name, run.commit, run.asv_existing_name, run.canonical,
+                                   run.canonical_reqs, run.python_version)
     if run_rc < 0:  # killed by a signal: report it the way a shell would
         run_rc = 128 - run_rc
     if run_rc == INTERRUPTED:
@@ -575,33 +491,48 @@ def main(args: argparse.Namespace) -> int:
               file=sys.stderr)
     elif run_rc != 0:
         print(f"kbench run: asv run exited with {run_rc}", file=sys.stderr)
+    return run_rc
 
-    # 4. one environment record per environment that has results at this commit
-    for env_name, python in env_names:
-        if not _result_exists(results_dir, name, commit, env_name):
+
+def record_environments(run: Run) -> None:
+    """Step 5: one environment record per environment that has results at this commit."""
+    for env_name, python in run.env_names:
+        if not run.has_results(env_name):
             continue
         try:
-            if args.mode == "existing":
-                record = dict(local_record)
-            else:
-                record = record_in_env(python)
+            record = dict(run.local_record) if run.mode == "existing" else record_in_env(python)
         except Exception as exc:
             print(f"kbench run: could not record environment {env_name}: {exc}", file=sys.stderr)
             continue
         record["harness"] = harness_versions(record)
-        record.update({"asv_env_name": env_name, "machine": name, "mode": args.mode, "quick": bool(args.quick),
+        record.update({"asv_env_name": env_name, "machine": run.name, "mode": run.mode,
+                       "quick": bool(run.args.quick),
                        "recorded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")})
-        print("kbench run: environment record " + write_record(results_dir, name, env_name, record))
+        print("kbench run: environment record " + write_record(run.results_dir, run.name, env_name, record))
 
-    # 5. the site
-    site_rc = 0
-    if not args.no_site and run_rc != INTERRUPTED:
-        site_rc = build_site(config_path, html_dir)
-        if site_rc == 0:
-            rel = os.path.relpath(html_dir, os.getcwd())
-            print(f"\nThe site is in {html_dir}. To view it:\n"
-                  f"    python -m http.server -d {rel}     (then open http://localhost:8000)\n"
-                  f"    or: asv preview --config {os.path.relpath(config_path, os.getcwd())}")
-        else:
-            print(f"kbench run: building the site failed ({site_rc})", file=sys.stderr)
+
+def publish(run: Run) -> int:
+    """Step 6: the site, and how to look at it."""
+    site_rc = build_site(run.config_path, run.html_dir)
+    if site_rc == 0:
+        rel = os.path.relpath(run.html_dir, os.getcwd())
+        print(f"\nThe site is in {run.html_dir}. To view it:\n"
+              f"    python -m http.server -d {rel}     (then open http://localhost:8000)\n"
+              f"    or: asv preview --config {os.path.relpath(run.config_path, os.getcwd())}")
+    else:
+        print(f"kbench run: building the site failed ({site_rc})", file=sys.stderr)
+    return site_rc
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        run = open_run(args)
+        find_environments(run)
+        run_rc = run_benchmarks(run, asv_run_command(run))
+    except RunError as exc:
+        for line in exc.args:
+            print(f"kbench run: {line}", file=sys.stderr)
+        return 2
+    record_environments(run)
+    site_rc = publish(run) if not args.no_site and run_rc != INTERRUPTED else 0
     return 2 if (run_rc or site_rc) else 0  # a broken run exits 2, never 1 (whatever asv's status was)

@@ -1,6 +1,7 @@
 """Watch the package index for Numba releases and keep the record of which ones were checked.
 
-Used by the ``numba-release-watch`` workflow; run it as ``python -m kbench.watch COMMAND``::
+Used by the ``numba-release-watch`` workflow; run it as ``kbench watch COMMAND``, or as
+``python -m kbench.watch COMMAND`` where the project is not installed (the workflow's report job)::
 
     next               print the newest release (or pre-release) still to check, or nothing
     mark VERSION       append a check to the state file (earlier entries are never dropped)
@@ -38,23 +39,21 @@ a missing or damaged report, a report that disagrees with the exit status) is ``
 runner: ``cpu``, ``gpu``); both may be repeated.
 
 The release list comes from :class:`kbench.pypi.ReleaseIndex` (final releases and release
-candidates, no dev builds), or from ``pip index versions numba --pre`` where that module is
-missing. ``next --releases-file`` or the ``release_source`` argument of :func:`main` replace it
+candidates, no dev builds); versions are read with :mod:`kbench.versions`. ``next --releases-file`` or the ``release_source`` argument of :func:`main` replace it
 (the tests do, so they need no network).
 """
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import re
-import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
-from . import _io
+from . import _io, versions
+from . import report as report_md
 
 PACKAGE = "numba"
 DEFAULT_STATE = Path("results") / "release-checks" / "checked.json"
@@ -69,73 +68,13 @@ BODY_LIMIT = 60000
 
 ReleaseSource = Callable[[], Iterable[str]]
 
-# PEP 440 public versions as Numba publishes them: 0.61.0, 0.62.0rc1, 0.60.0.post1, 1.0.dev3 ...
-_VERSION_RE = re.compile(
-    r"^v?(?P<release>\d+(?:\.\d+)*)"
-    r"(?:[-_.]?(?P<phase>a|alpha|b|beta|c|rc|pre|preview)[-_.]?(?P<pre>\d*))?"
-    r"(?P<postpart>[-_.]?(?:post|rev|r)[-_.]?(?P<post>\d*))?"
-    r"(?:[-_.]?dev[-_.]?(?P<dev>\d*))?\Z",
-    re.IGNORECASE,
-)
-_PHASES = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "c": 2, "rc": 2, "pre": 2, "preview": 2}
-
-
 class WatchError(Exception):
     """A problem the user should see as one line, not a traceback."""
 
 
-# --------------------------------------------------------------------------------------- versions
-
-
-def is_valid_version(text: str) -> bool:
-    return isinstance(text, str) and _VERSION_RE.match(text.strip()) is not None
-
-
-def _parse(text: str):
-    match = _VERSION_RE.match(text.strip())
-    if match is None:
-        raise WatchError(f"not a release version: {text!r}")
-    return match
-
-
-def version_key(text: str) -> tuple:
-    """A sort key that orders versions the way PEP 440 does (``0.62.0rc1 < 0.62.0 < 0.62.0.post1``).
-
-    Written out rather than taken from ``packaging`` so that this module needs nothing outside
-    the standard library; the tests check it agrees with ``packaging`` where that is installed.
-    """
-    m = _parse(text)
-    release = [int(part) for part in m["release"].split(".")]
-    while len(release) > 1 and release[-1] == 0:
-        release.pop()
-    phase, pre, post, dev = m["phase"], m["pre"], m["post"], m["dev"]
-    has_post = m["postpart"] is not None
-    if phase is None and not has_post and dev is not None:
-        pre_key = (-1, 0)  # 1.0.dev1 comes before 1.0a1
-    elif phase is None:
-        pre_key = (3, 0)  # a final release comes after its pre-releases
-    else:
-        pre_key = (_PHASES[phase.lower()], int(pre or 0))
-    post_key = (1, int(post or 0)) if has_post else (0, 0)
-    dev_key = (0, int(dev or 0)) if dev is not None else (1, 0)
-    return (tuple(release), pre_key, post_key, dev_key)
-
-
-def is_prerelease(text: str) -> bool:
-    m = _parse(text)
-    return m["phase"] is not None or m["dev"] is not None
-
-
-def same_version(a: str, b: str) -> bool:
-    try:
-        return version_key(a) == version_key(b)
-    except WatchError:
-        return a.strip() == b.strip()
-
-
 def _clean_version(text: str) -> str:
     text = str(text).strip()
-    if not is_valid_version(text):
+    if not versions.is_valid(text):
         raise WatchError(f"not a release version: {text!r}")
     return text
 
@@ -143,44 +82,15 @@ def _clean_version(text: str) -> str:
 # --------------------------------------------------------------------------------- release source
 
 
-def releases_from_kbench_pypi() -> list[str] | None:
-    """Every Numba release and pre-release per :class:`kbench.pypi.ReleaseIndex` (which asks pip and caches
-    the answer for an hour); ``None`` when that module is not there."""
-    try:
-        module = importlib.import_module("kbench.pypi")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("kbench.pypi", "kbench"):
-            return None
-        raise
-    index = getattr(module, "ReleaseIndex", None)
-    if index is None:
-        return None
-    try:
-        return [str(v) for v in index(PACKAGE).releases(pre=True)]
-    except getattr(module, "PackageIndexError", RuntimeError) as exc:
-        raise WatchError(str(exc)) from None
-
-
-def parse_pip_index(text: str) -> list[str]:
-    """The versions in the output of ``pip index versions PACKAGE``."""
-    for line in text.splitlines():
-        head, sep, tail = line.partition(":")
-        if sep and head.strip().lower() == "available versions":
-            return [v.strip() for v in tail.split(",") if v.strip()]
-    raise WatchError("could not find 'Available versions:' in the output of pip index versions")
-
-
-def releases_from_pip(package: str = PACKAGE) -> list[str]:
-    cmd = [sys.executable, "-m", "pip", "index", "versions", package, "--pre"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise WatchError(f"{' '.join(cmd)} failed: {proc.stderr.strip() or proc.stdout.strip()}")
-    return parse_pip_index(proc.stdout)
-
-
 def default_release_source() -> list[str]:
-    found = releases_from_kbench_pypi()
-    return found if found is not None else releases_from_pip()
+    """Every Numba release and pre-release per :class:`kbench.pypi.ReleaseIndex` (which asks pip and caches
+    the answer for an hour)."""
+    from . import pypi
+
+    try:
+        return [str(v) for v in pypi.ReleaseIndex(PACKAGE).releases(pre=True)]
+    except pypi.PackageIndexError as exc:
+        raise WatchError(str(exc)) from None
 
 
 def releases_from_file(path: Path) -> list[str]:
@@ -240,7 +150,7 @@ def max_broken_attempts(state: dict) -> int:
 
 def completed_before(state: dict, version: str) -> bool:
     """Whether a check of ``version`` that was not broken is recorded (then it is never offered again)."""
-    return any(same_version(str(entry["version"]), version) and entry.get("outcome") != "broken"
+    return any(versions.same_version(str(entry["version"]), version) and entry.get("outcome") != "broken"
                for entry in state.get("checked", []))
 
 
@@ -252,7 +162,7 @@ def retry_status(state: dict, version: str) -> tuple[int, int, bool]:
 def broken_attempts(state: dict, version: str) -> int:
     """How many checks of ``version`` the state records as broken."""
     return sum(1 for entry in state.get("checked", [])
-               if same_version(str(entry["version"]), version) and entry.get("outcome") == "broken")
+               if versions.same_version(str(entry["version"]), version) and entry.get("outcome") == "broken")
 
 
 def settled_versions(state: dict) -> list[str]:
@@ -280,27 +190,11 @@ def next_unchecked(
     minimum: str | None = None,
 ) -> str | None:
     """The newest version in ``releases`` that is not in ``checked``; ``None`` when there is none."""
-    done = set()
-    for version in checked:
-        try:
-            done.add(version_key(version))
-        except WatchError:
-            continue
-    floor = version_key(minimum) if minimum else None
-    best, best_key = None, None
-    for raw in releases:
-        version = str(raw).strip()
-        if not is_valid_version(version):
+    releases = [str(raw).strip() for raw in releases]
+    for version in releases:
+        if not versions.is_valid(version):
             print(f"kbench.watch: ignoring {version!r}, not a release version", file=sys.stderr)
-            continue
-        key = version_key(version)
-        if key in done or (not pre and is_prerelease(version)):
-            continue
-        if floor is not None and key < floor:
-            continue
-        if best_key is None or key > best_key:
-            best, best_key = version, key
-    return best
+    return versions.newest(releases, pre=pre, exclude=checked, minimum=minimum)
 
 
 def overall_outcome(outcomes: Iterable[str]) -> str:
@@ -413,28 +307,6 @@ def marker(version: str) -> str:
     return f"<!-- {MARKER_PREFIX} {_clean_version(version)} -->"
 
 
-_OUTCOME_TEXT = {
-    "regression": "at least one benchmark is slower with this release beyond the factor, and its interleaved "
-    "rounds show it is real (the release check's rule, docs/release-check.md)",
-    "no-regression": "no statistically backed slowdown; changes that stayed undecided or could not be tested, "
-    "if any, are listed in the report and are not regressions",
-    "broken": "the check could not be completed (a benchmark, the environment or the runner failed); "
-    "this says nothing either way about performance",
-}
-
-
-def _fence(text: str) -> str:
-    longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=2)
-    return "`" * (longest + 1)
-
-
-def _truncate(text: str, limit: int, where: str) -> str:
-    if len(text) <= limit:
-        return text
-    note = f"\n... (truncated; the full report is {where})\n"
-    return text[: max(0, limit - len(note))] + note
-
-
 def render_issue_body(
     version: str,
     reports: Mapping[str, str | None],
@@ -457,67 +329,8 @@ def render_issue_body(
     outcomes = {label: check_outcome(o) for label, o in (outcomes or {}).items()}
     overall = check_outcome(overall) if overall else overall_outcome(outcomes.values()) if outcomes else None
 
-    head = [marker(version), f"## Numba {version} release check", ""]
-    if overall:
-        head += [f"**Outcome: {overall}** - {_OUTCOME_TEXT[overall]}.", ""]
-    labels = list(dict.fromkeys([*outcomes, *reports]))
-    if outcomes:
-        head += ["| Runner | Outcome |", "| --- | --- |"]
-        head += [f"| {label} | {outcomes.get(label, 'unknown')} |" for label in labels]
-        head.append("")
-    retry_text = _attempts_text(version, overall, *attempts) if attempts else ""
-    if retry_text:
-        head += [retry_text, ""]
-    if run_url:
-        head += [f"Workflow run: {run_url}", ""]
-    head += [
-        "This issue is kept up to date by the `numba-release-watch` workflow; "
-        "a later check of the same version edits it rather than opening another.",
-        "",
-    ]
-    text = "\n".join(head)
-
-    sections = []
-    for label in reports:
-        path = reports[label]
-        body = None
-        if path and Path(path).is_file():
-            body = Path(path).read_text(encoding="utf-8", errors="replace").rstrip("\n")
-        sections.append((label, path, body))
-    overhead = sum(200 + len(str(path or "")) for _, path, _ in sections)
-    budget = max(500, (limit - len(text) - overhead) // max(1, len(sections)))
-
-    for label, path, body in sections:
-        text += f"\n### Report: {label}\n\n"
-        if body is None:
-            text += f"_No report: the {label} check did not produce one (the job failed or did not run)._\n"
-            continue
-        where = f"`{path}` in the repository" if path else "in the workflow run"
-        if str(path).endswith(".md"):
-            cut = _truncate(body, budget - 10, where)
-            if cut != body and len(re.findall(r"^\s*(```|~~~)", cut, re.M)) % 2:
-                cut += "\n```"  # the cut fell inside a code block: close it
-            text += cut + "\n"
-        else:
-            fence = _fence(body)
-            text += f"{fence}text\n{_truncate(body, budget - 2 * len(fence) - 10, where)}\n{fence}\n"
-    return text
-
-
-def _attempts_text(version: str, overall: str | None, broken: int, limit: int, completed: bool = False) -> str:
-    if overall == "broken":
-        if completed:
-            return (f"An earlier check of Numba {version} completed, so the watcher does not check it again "
-                    f"automatically; run the workflow by hand with version {version} to retry.")
-        if broken < limit:
-            left = limit - broken
-            return (f"**Broken check {broken} of at most {limit}:** the watcher will check Numba {version} "
-                    f"again on its next run ({left} more automatic attempt{'s' if left != 1 else ''} left).")
-        return (f"**Broken check {broken} of at most {limit}:** no more automatic attempts; run the workflow "
-                f"by hand with version {version} to check it again.")
-    if broken:
-        return f"Checked after {broken} broken attempt{'s' if broken != 1 else ''}."
-    return ""
+    return report_md.render_issue_body(marker(version), version, reports, outcomes, overall, run_url=run_url,
+                                       attempts=attempts, limit=limit)
 
 
 def find_issue(issues: Iterable[Mapping], version: str) -> int | None:
@@ -535,10 +348,18 @@ def find_issue(issues: Iterable[Mapping], version: str) -> int | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m kbench.watch", description="Numba release watch: what to check next, and the record of checks"
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    """The parser of ``python -m kbench.watch`` (the same commands as ``kbench watch``)."""
+    parser = argparse.ArgumentParser(prog="python -m kbench.watch", description=DESCRIPTION)
+    configure(parser)
+    return parser
+
+
+DESCRIPTION = "Numba release watch: what to check next, and the record of checks"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The watcher's commands, under ``kbench watch`` or ``python -m kbench.watch``."""
+    sub = parser.add_subparsers(dest="watch_command", metavar="COMMAND")
     sub.required = True
 
     def state_option(p):
@@ -586,7 +407,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("overall", help="combine per-runner outcomes into one")
     p.add_argument("outcomes", nargs="*")
-    return parser
 
 
 def _outcome_args(values: Sequence[str] | None) -> tuple[str | None, dict[str, str]]:
@@ -596,10 +416,13 @@ def _outcome_args(values: Sequence[str] | None) -> tuple[str | None, dict[str, s
     return (check_outcome(plain[0]) if plain else None), {k: check_outcome(v) for k, v in labelled.items()}
 
 
-def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | argparse.Namespace | None = None, release_source: ReleaseSource | None = None) -> int:
+    """Run one watcher command: ``argv`` is the command line of ``python -m kbench.watch``, or the options
+    ``kbench watch`` parsed. ``release_source`` replaces the package index (the tests use it)."""
+    args = argv if isinstance(argv, argparse.Namespace) else build_parser().parse_args(argv)
+    command = args.watch_command
     try:
-        if args.command == "next":
+        if command == "next":
             if args.releases_file is not None:
                 releases = releases_from_file(args.releases_file)
             else:
@@ -614,7 +437,7 @@ def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None
                 print(found)
             return 0
 
-        if args.command == "mark":
+        if command == "mark":
             overall, runners = _outcome_args(args.outcome)
             state = load_state(args.state)
             entry = mark(state, args.version, overall, args.report, runners=runners, date=args.date)
@@ -628,13 +451,13 @@ def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None
             print(f"{args.state}: {entry['version']} {entry['outcome']}{note}", file=sys.stderr)
             return 0
 
-        if args.command == "outcome":
+        if command == "outcome":
             outcome, reason = report_outcome(args.exit_code, args.report)
             print(f"kbench.watch outcome: {outcome}: {reason}", file=sys.stderr)
             print(outcome)
             return 0
 
-        if args.command == "issue-body":
+        if command == "issue-body":
             overall, runners = _outcome_args(args.outcome)
             plain, labelled = _split_labelled(args.report)
             reports: dict[str, str | None] = {}
@@ -653,7 +476,7 @@ def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None
             )
             return 0
 
-        if args.command == "find-issue":
+        if command == "find-issue":
             raw = args.issues_json.read_text(encoding="utf-8") if args.issues_json else sys.stdin.read()
             try:
                 issues = json.loads(raw or "[]")
@@ -666,19 +489,19 @@ def main(argv: Sequence[str] | None = None, release_source: ReleaseSource | None
                 print(number)
             return 0
 
-        if args.command == "overall":
+        if command == "overall":
             print(overall_outcome(args.outcomes))
             return 0
     except WatchError as exc:
-        print(f"kbench.watch {args.command}: {exc}", file=sys.stderr)
+        print(f"kbench.watch {command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"kbench.watch {args.command}: interrupted", file=sys.stderr)
+        print(f"kbench.watch {command}: interrupted", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - any crash is a broken run: exit 2, never Python's 1
-        print(f"kbench.watch {args.command}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"kbench.watch {command}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
-    raise AssertionError(args.command)  # pragma: no cover
+    raise AssertionError(command)  # pragma: no cover
 
 
 if __name__ == "__main__":
