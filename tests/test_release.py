@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -473,8 +474,10 @@ def test_aa_same_release_on_both_sides_reports_no_regression(tmp_path):
     assert report["summary"].get(compare.REGRESSION, 0) == 0 and not report["problems"]
     rows = report["rows"]
     assert len(rows) == 1 and rows[0]["ratio"] is not None
-    assert rows[0]["rounds"] == [compare.MIN_ROUNDS] * 2 and rows[0]["test"] == compare.TEST
-    assert rows[0]["baseline"]["n"] == compare.MIN_ROUNDS * checkrun.DEFAULT_REPEAT  # exactly K per round
+    m = re.search(r"after (\d+) confirmation round", rows[0]["detail"])  # a borderline row is re-run
+    rounds = compare.MIN_ROUNDS + (int(m.group(1)) if m else 0)
+    assert rows[0]["rounds"] == [rounds] * 2 and rows[0]["test"] == compare.TEST
+    assert rows[0]["baseline"]["n"] == rounds * checkrun.DEFAULT_REPEAT  # exactly K per round
     names = {report[s]["env"]["env_name"] for s in ("baseline", "candidate")}
     assert len(names) == 2  # two result files, one per replica
     for side in ("baseline", "candidate"):
@@ -510,7 +513,11 @@ def test_two_releases_end_to_end(tmp_path):
     for r in rows:
         assert r["status"] not in (compare.FAILED, compare.MISSING)
         assert r["test"] == compare.TEST and r["p_value"] is not None
-        assert r["baseline"]["n"] == r["candidate"]["n"] == compare.MIN_ROUNDS * checkrun.DEFAULT_REPEAT
+        # confirmation stages append their rounds to the same result files (asv --append-samples)
+        m = re.search(r"after (\d+) confirmation round", r["detail"])
+        rounds = compare.MIN_ROUNDS + (int(m.group(1)) if m else 0)
+        assert r["baseline"]["n"] == r["candidate"]["n"] == rounds * checkrun.DEFAULT_REPEAT
+        assert r["rounds"] == [rounds, rounds]
 
 
 def test_a_report_rewrite_cut_off_by_a_full_disk_keeps_the_previous_report(tmp_path, monkeypatch, capsys):
@@ -533,3 +540,69 @@ def test_an_interrupted_check_still_reports_what_asv_saved(tmp_path, monkeypatch
     assert status == 2 and report["exit_status"] == 2  # broken, never "regression"
     assert any("interrupted (Ctrl-C)" in p for p in report["problems"])
     assert report["summary"][compare.REGRESSION] == 1  # the finished results are in the report
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# confirmation: more rounds for the undecided rows only
+# ---------------------------------------------------------------------------------------------------------------
+def _record_asv_calls(monkeypatch):
+    calls = []
+    inner = checkrun.run_asv
+
+    def recording(args, cwd, log_tail=80):
+        calls.append(list(args))
+        return inner(args, cwd, log_tail)
+
+    monkeypatch.setattr(checkrun, "run_asv", recording)
+    return calls
+
+
+def test_undecided_rows_are_rerun_alone_with_more_rounds(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(checkrun, "DEFAULT_REPEAT", 2)
+    check = make_check(tmp_path, "0.67.0", "0.68.1", bench=[r"time_(regressed|bimodal|small_shift)$"],
+                       confirm=2, confirm_rounds=4)
+    fake_asv(monkeypatch, check, {"baseline": SYN / "baseline.json", "candidate": SYN / "candidate.json"})
+    calls = _record_asv_calls(monkeypatch)
+    check.run()
+    capsys.readouterr()
+    report = json.loads(_one(tmp_path / "out", "release-check-0.67.0-vs-0.68.1-*.json").read_text())
+    confirmed = [r for r in report["rows"] if "confirmation round" in r["detail"]]
+    # bimodal (1.13x, noisy) stays undecided, small_shift (1.05x) is close to the factor: both are re-run
+    assert {r["benchmark"] for r in confirmed} == {"cases.Cases.time_bimodal", "cases.Cases.time_small_shift"}
+    # the first pass, then one stage per allowed look, each selecting exactly the rows still open
+    assert len(calls) == 3 and "--append-samples" not in calls[0]
+    for call in calls[1:]:
+        assert "--append-samples" in call and "rounds=4" in call
+        selected = [call[i + 1] for i, a in enumerate(call) if a == "--bench"]
+        assert selected and all(s.startswith("^cases\\.Cases\\.") for s in selected)
+        assert not any("time_regressed" in s for s in selected)  # decided in the first pass: not re-run
+    assert [st["stage"] for st in report["confirmation"]] == [1, 2]
+    assert report["settings"]["looks"] == 3
+    assert all("after 8 confirmation round(s)" in r["detail"] for r in confirmed)
+    md = _one(tmp_path / "out", "release-check-0.67.0-vs-0.68.1-*.md").read_text()
+    assert "## Confirmation" in md and "shared by the first pass and up to 2 confirmation stage(s)" in md
+
+
+def test_confirmation_off_is_one_pass_at_the_full_alpha(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(checkrun, "DEFAULT_REPEAT", 2)
+    check = make_check(tmp_path, "0.67.0", "0.68.1", bench=[r"time_(regressed|bimodal)$"], confirm=0)
+    fake_asv(monkeypatch, check, {"baseline": SYN / "baseline.json", "candidate": SYN / "candidate.json"})
+    calls = _record_asv_calls(monkeypatch)
+    check.run()
+    capsys.readouterr()
+    report = json.loads(_one(tmp_path / "out", "release-check-0.67.0-vs-0.68.1-*.json").read_text())
+    assert len(calls) == 1 and report["confirmation"] == [] and report["settings"]["looks"] == 1
+    assert check.alpha_per_look == check.alpha
+
+
+def test_needs_confirmation_rule():
+    from kbench import stats
+    f = 1.1
+    assert stats.needs_confirmation(stats.UNDECIDED, 1.3, True, f)
+    assert stats.needs_confirmation(stats.UNCHANGED, 1.06, True, f)  # beyond sqrt(1.1) = 1.049
+    assert not stats.needs_confirmation(stats.UNCHANGED, 1.02, True, f)
+    assert not stats.needs_confirmation(stats.REGRESSION, 1.5, True, f)
+    assert not stats.needs_confirmation(stats.UNDECIDED, 1.3, False, f)  # track_/peakmem_ rows never gate
+    assert stats.alpha_per_look(0.01, 3) == pytest.approx(0.01 / 3)
+    with pytest.raises(ValueError):
+        stats.alpha_per_look(0.01, 0)

@@ -38,6 +38,25 @@ def positive_int(option: str, text: str) -> int:
     return value
 
 
+def non_negative_int(option: str, text: str) -> int:
+    """A whole number of at least 0 (``--confirm``: 0 turns confirmation off)."""
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise _fail(option, text, "not a whole number") from None
+    if value < 0:
+        raise _fail(option, text, "must be 0 or more")
+    return value
+
+
+def positive_float(option: str, text: str) -> float:
+    """A finite number greater than 0 (``--confirm-budget`` minutes)."""
+    value = _finite_float(option, text)
+    if value <= 0:
+        raise _fail(option, text, "must be greater than 0")
+    return value
+
+
 def _finite_float(option: str, text: str) -> float:
     try:
         value = float(str(text).strip())

@@ -26,6 +26,7 @@ from typing import Any, Callable, Dict, Generic, List, Optional, Sequence, Tuple
 
 from . import _io, _options, checkrun, compare, pypi, repo, results
 from . import report as report_md
+from .results import bench_regex  # noqa: F401 - the selection of the measured parameter sets
 from .versions import parse as parse_version
 
 M = TypeVar("M")
@@ -144,14 +145,6 @@ def choose_combinations(info: results.BenchmarkInfo, wanted: Dict[str, List[str]
         raise checkrun.CheckError(f"no parameter combination of {info.name} matches "
                                  f"{' '.join(f'{k}={v}' for k, vs in wanted.items() for v in vs)}")
     return chosen
-
-
-def bench_regex(name: str, combos: Optional[Sequence[Tuple[str, ...]]]) -> str:
-    """An ``asv run --bench`` expression selecting exactly ``name`` with these combinations."""
-    if not combos or combos == [()]:
-        return f"^{re.escape(name)}$"
-    alternatives = "|".join(re.escape(", ".join(c)) for c in combos)
-    return f"^{re.escape(name)}\\(({alternatives})\\)$"
 
 
 class MeasureError(RuntimeError):

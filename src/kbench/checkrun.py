@@ -166,13 +166,16 @@ class Setup:
         return asv_environments(config_file, len(sides), self.python)
 
     def asv_run_args(self, config_file: Path, commit: str, machine: str, bench: Sequence[str] = (),
-                     interleave: bool = True) -> List[str]:
-        """``asv run COMMIT^!`` with the samples recorded, R rounds of exactly K samples (interleaved between
-        the environments unless ``interleave`` is false) and these ``--bench`` expressions."""
+                     interleave: bool = True, rounds: Optional[int] = None, append: bool = False) -> List[str]:
+        """``asv run COMMIT^!`` with the samples recorded, R rounds (``rounds``, default the setup's) of exactly
+        K samples (interleaved between the environments unless ``interleave`` is false) and these ``--bench``
+        expressions; ``append`` keeps the samples already stored and adds these rounds to them."""
         args = ["run", f"{commit}^!", "--config", str(config_file), "--machine", machine, "--record-samples"]
+        if append:
+            args.append("--append-samples")
         if interleave:
             args.append("--interleave-rounds")
-        args += ["-a", f"rounds={self.rounds}", "-a", f"repeat={self.samples_per_round}"]
+        args += ["-a", f"rounds={rounds or self.rounds}", "-a", f"repeat={self.samples_per_round}"]
         for regex in bench:
             args += ["--bench", regex]
         if self.show_stderr:

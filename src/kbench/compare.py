@@ -48,7 +48,7 @@ from .stats import (DECREASE, DEFAULT_ADJUST, DEFAULT_ALPHA, DEFAULT_FACTOR, FAI
                     IMPROVEMENT, INCREASE, MIN_ROUNDS, MISSING, NOT_SIGNIFICANT, NOT_TESTED, RATIO, REGRESSION,
                     SKIPPED, SKIPPED_ONE_SIDE, TEST, UNCHANGED, UNDECIDED, adjust_pvalues, median_ratio,
                     ratio_of, round_medians, verdict, welch_log_test)
-from . import report
+from . import report, stats
 from .results import BenchmarkInfo, Measurement, Side, read_benchmarks, load_side, select_combinations
 
 ONE_RUN_DETAIL = "one run per side: not tested"
@@ -108,6 +108,11 @@ def _measure(row: Row, base: Measurement, cand: Measurement, samples_per_round: 
     :func:`classify`. With fewer than ``min_rounds`` on a side the row gets the ratio of the medians of the round
     medians, without recoverable rounds the ratio of the medians; either way no test (``p_value``
     None), with the reason in ``detail``."""
+    if stats.is_exact(row.benchmark):
+        row.test = stats.EXACT_TEST
+        row.status, row.ratio, row.detail = stats.exact_verdict(base.clean_samples() or [base.value],
+                                                                cand.clean_samples() or [cand.value])
+        return
     mb, mc = round_medians(base.samples, samples_per_round), round_medians(cand.samples, samples_per_round)
     if mb is not None and mc is not None:
         row.baseline, row.candidate = _summary(base, mb), _summary(cand, mc)
@@ -143,6 +148,9 @@ def classify(row: Row, factor: float = DEFAULT_FACTOR, alpha: float = DEFAULT_AL
     if row.status in (MISSING, FAILED, SKIPPED, SKIPPED_ONE_SIDE):
         return row
     row.gates = False
+    if row.test == stats.EXACT_TEST:  # decided by the exact rule in _measure; counts never gate
+        row.significant = None
+        return row
     if row.test is None or row.q_value is None:
         row.status, row.significant = NOT_TESTED, None
         return row

@@ -33,11 +33,14 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from . import _io, _options, checkrun, compare, pypi, repo, results
+from . import _io, _options, checkrun, compare, pypi, repo, results, stats
 from . import report as report_md
 from .checkrun import CheckError  # noqa: F401 - the error of this command
 from .release_sides import SideSpec, check_on_index
 from .versions import InvalidVersion, parse as parse_version
+
+
+DEFAULT_CONFIRM = 2  # confirmation stages: with the first pass, three looks at alpha / 3 each
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -55,6 +58,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="only benchmarks matching one of these regular expressions (asv --bench)")
     parser.add_argument("--output", metavar="DIR",
                         help="where the reports go (default: <results dir>/release-checks)")
+    parser.add_argument("--confirm", metavar="N", default=DEFAULT_CONFIRM,
+                        type=_options.option_type("--confirm", _options.non_negative_int),
+                        help="confirmation stages at most: re-run only the undecided and borderline timing rows "
+                             "with more rounds (default %(default)s; 0 turns it off). The significance level "
+                             "of each look is alpha / (1 + N), so the family-wise error rate stays alpha")
+    parser.add_argument("--confirm-rounds", metavar="N",
+                        type=_options.option_type("--confirm-rounds", _options.positive_int),
+                        help="rounds each confirmation stage adds (default: as many as the first pass)")
+    parser.add_argument("--confirm-budget", metavar="MINUTES",
+                        type=_options.option_type("--confirm-budget", _options.positive_float),
+                        help="start no confirmation stage once the check has run this long")
     checkrun.add_common_arguments(parser)
 
 
@@ -79,6 +93,9 @@ class ReleaseCheck(checkrun.Setup):
     candidate: str = ""
     output_dir: Optional[Path] = None
     bench: List[str] = dataclasses.field(default_factory=list)
+    confirm: int = DEFAULT_CONFIRM  # confirmation stages at most (0: none)
+    confirm_rounds: Optional[int] = None  # rounds each stage adds (default: the first pass's)
+    confirm_budget_s: Optional[float] = None  # no new stage starts after this many seconds of the check
 
     def __post_init__(self) -> None:
         if self.output_dir is None:
@@ -104,6 +121,8 @@ class ReleaseCheck(checkrun.Setup):
                 raise CheckError(f"--{label} {v!r} is not a version number") from None
         check_on_index(index or pypi.ReleaseIndex("numba"), [baseline, candidate])
         return cls(baseline=baseline, candidate=candidate, bench=list(args.bench or []),
+                   confirm=args.confirm, confirm_rounds=args.confirm_rounds,
+                   confirm_budget_s=None if args.confirm_budget is None else 60.0 * args.confirm_budget,
                    output_dir=Path(args.output).resolve() if args.output else None, **setup)
 
     def sides(self, conf: Dict[str, Any]) -> List[SideSpec]:
@@ -127,53 +146,56 @@ class ReleaseCheck(checkrun.Setup):
                 print(f"kbench:   note: {note}", file=sys.stderr)
         machine = checkrun.ensure_machine(self.machine)
         problems: List[str] = []
+        alpha = self.alpha_per_look
+        stages: List[Dict[str, Any]] = []
         with tempfile.TemporaryDirectory(prefix="kbench-release-check-") as tmp:
             config_file = Path(tmp) / "asv.conf.json"
             env_names, env_paths = self.environments(conf, sides, config_file)
             started_ms = (time.time() - 1.0) * 1000.0  # asv's started_at is a JS timestamp
             rc, tail = checkrun.run_asv(self.asv_run_args(config_file, commit, machine, self.bench), cwd=self.repo)
+            infos, selection, side_results = self._read_sides(sides, env_names, env_paths, machine, commit,
+                                                              started_ms, problems)
+            rows = compare.compare_sides(side_results[0], side_results[1], self.factor, alpha,
+                                         expected=selection, infos=infos, samples_per_round=self.samples_per_round)
+            extra: Dict[Any, int] = {}
+            # confirmation (Pinpoint's approach): more rounds for the undecided and borderline rows only
+            while rc == 0 and len(stages) < self.confirm:
+                pending = [r for r in rows if stats.needs_confirmation(r.status, r.ratio, r.gates or
+                                                                       r.type in stats.GATING_TYPES, self.factor)]
+                if not pending:
+                    break
+                if self.confirm_budget_s is not None and time.time() - t0 > self.confirm_budget_s:
+                    stages.append({"stage": len(stages) + 1, "rows": len(pending), "skipped": "budget spent"})
+                    break
+                s0 = time.time()
+                before = {self._key(r): r.status for r in pending}
+                print(f"kbench: confirmation stage {len(stages) + 1}: {len(pending)} row(s) undecided or close "
+                      f"to the factor, {self.rounds_to_confirm} more round(s) each", file=sys.stderr)
+                rc, tail = checkrun.run_asv(self.asv_run_args(config_file, commit, machine,
+                                                              self._regexes(pending), rounds=self.rounds_to_confirm,
+                                                              append=True), cwd=self.repo)
+                for key in before:
+                    extra[key] = extra.get(key, 0) + self.rounds_to_confirm
+                infos, selection, side_results = self._read_sides(sides, env_names, env_paths, machine, commit,
+                                                                  started_ms, problems if rc else [])
+                rows = compare.compare_sides(side_results[0], side_results[1], self.factor, alpha,
+                                             expected=selection, infos=infos,
+                                             samples_per_round=self.samples_per_round)
+                after = {self._key(r): r.status for r in rows if self._key(r) in before}
+                stages.append({"stage": len(stages) + 1, "rows": len(pending), "rounds": self.rounds_to_confirm,
+                               "seconds": round(time.time() - s0, 1),
+                               "decided": sum(1 for k, st in after.items() if st != stats.UNDECIDED),
+                               "still_undecided": sum(1 for st in after.values() if st == stats.UNDECIDED)})
+            for r in rows:
+                if extra.get(self._key(r)):
+                    r.detail = (r.detail + "; " if r.detail else "") + \
+                        f"{r.status} after {extra[self._key(r)]} confirmation round(s)"
         wall = time.time() - t0
         if rc == checkrun.INTERRUPTED:
             problems.append("interrupted (Ctrl-C): the report holds the results asv saved before it stopped")
         elif rc != 0:
             problems.append(f"asv run exited with status {rc}" + (
                 " (a benchmark failed or an environment could not be built)" if rc == 2 else ""))
-
-        benchmarks_json = self.results_dir / "benchmarks.json"
-        infos = {}
-        if benchmarks_json.is_file():
-            try:
-                infos = results.read_benchmarks(benchmarks_json)
-            except ValueError as exc:
-                problems.append(str(exc))
-        selection = results.select_combinations(infos, self.bench) if infos else None
-        side_results = []
-        for s, env_name, env_path in zip(sides, env_names, env_paths):
-            probe, problem = self.check_environment(f"{s.role} environment {env_name}", s.numba, env_path)
-            env_info = {"numba_requested": s.numba, "requirements": dict(s.requirements),
-                        "resolved_by": s.resolved_by, "env_dir": str(env_path), "imported": probe}
-            if problem:
-                problems.append(problem)
-            path = self.result_file(machine, commit, env_name)
-            if not path.is_file():
-                problems.append(f"no results for the {s.role} (numba {s.numba}): {path} was not written; the "
-                                f"environment could not be built or nothing ran")
-                side = results.Side(label=s.numba, benchmarks={}, measurements={}, env={})
-            else:
-                try:
-                    side = results.load_side(path, benchmarks=infos or None, label=s.numba,
-                                             selection=selection, started_after=started_ms)
-                except ValueError as exc:
-                    problems.append(f"cannot read the results of the {s.role} (numba {s.numba}): {exc}")
-                    side = results.Side(label=s.numba, benchmarks={}, measurements={}, env={})
-            side.env.update(env_info)
-            side.env.setdefault("env_name", env_name)
-            side.env["results_file"] = str(path)
-            side.env["machine"] = machine
-            side_results.append(side)
-
-        rows = compare.compare_sides(side_results[0], side_results[1], self.factor, self.alpha,
-                                     expected=selection, infos=infos, samples_per_round=self.samples_per_round)
         failed = compare.rows_with(rows, compare.FAILED)
         for s, side in zip(sides, side_results):
             values = list(side.measurements.values())
@@ -193,6 +215,7 @@ class ReleaseCheck(checkrun.Setup):
         regressions = [r for r in rows if r.gates]
         status = 2 if problems else (1 if regressions else 0)
         report = self._report(commit, machine, sides, side_results, rows, problems, status, wall)
+        report["confirmation"] = stages
         md = report_md.render_release_check(report)
         # the run id keeps every report: a second check of the same pair (an A/A, a re-run) adds a file
         stem = f"release-check-{self.baseline}-vs-{self.candidate}-{self.run_id}"
@@ -204,6 +227,69 @@ class ReleaseCheck(checkrun.Setup):
             print(f"kbench release-check: {p}", file=sys.stderr)
         return status
 
+    # -- confirmation ------------------------------------------------------------------------------------------
+    @property
+    def looks(self) -> int:
+        """How many times a row may be tested: the first pass and each confirmation stage."""
+        return 1 + self.confirm
+
+    @property
+    def alpha_per_look(self) -> float:
+        return stats.alpha_per_look(self.alpha, self.looks)
+
+    @property
+    def rounds_to_confirm(self) -> int:
+        return self.confirm_rounds or self.rounds
+
+    @staticmethod
+    def _key(row) -> Any:
+        return row.benchmark, tuple(row.params.values())
+
+    @staticmethod
+    def _regexes(rows) -> List[str]:
+        """``--bench`` expressions selecting exactly these rows' parameter sets."""
+        combos: Dict[str, List[tuple]] = {}
+        for r in rows:
+            combos.setdefault(r.benchmark, []).append(tuple(r.params.values()))
+        return [results.bench_regex(name, cs) for name, cs in combos.items()]
+
+    def _read_sides(self, sides, env_names, env_paths, machine, commit, started_ms, problems):
+        """(benchmark infos, selection, the two :class:`kbench.results.Side`) as the result files hold them now;
+        what cannot be read goes to ``problems``."""
+        benchmarks_json = self.results_dir / "benchmarks.json"
+        infos = {}
+        if benchmarks_json.is_file():
+            try:
+                infos = results.read_benchmarks(benchmarks_json)
+            except ValueError as exc:
+                problems.append(str(exc))
+        selection = results.select_combinations(infos, self.bench) if infos else None
+        side_results = []
+        for s, env_name, env_path in zip(sides, env_names, env_paths):
+            probe, problem = self.check_environment(f"{s.role} environment {env_name}", s.numba, env_path)
+            env_info = {"numba_requested": s.numba, "requirements": dict(s.requirements),
+                        "resolved_by": s.resolved_by, "env_dir": str(env_path), "imported": probe}
+            if problem and problem not in problems:
+                problems.append(problem)
+            path = self.result_file(machine, commit, env_name)
+            if not path.is_file():
+                problems.append(f"no results for the {s.role} (numba {s.numba}): {path} was not written; the "
+                                f"environment could not be built or nothing ran")
+                side = results.Side(label=s.numba, benchmarks={}, measurements={}, env={})
+            else:
+                try:
+                    side = results.load_side(path, benchmarks=infos or None, label=s.numba,
+                                             selection=selection, started_after=started_ms)
+                except ValueError as exc:
+                    problems.append(f"cannot read the results of the {s.role} (numba {s.numba}): {exc}")
+                    side = results.Side(label=s.numba, benchmarks={}, measurements={}, env={})
+            side.env.update(env_info)
+            side.env.setdefault("env_name", env_name)
+            side.env["results_file"] = str(path)
+            side.env["machine"] = machine
+            side_results.append(side)
+        return infos, selection, side_results
+
     def _report(self, commit, machine, sides, side_results, rows, problems, status, wall) -> Dict[str, Any]:
         return {
             "kind": "kbench-release-check",
@@ -214,7 +300,9 @@ class ReleaseCheck(checkrun.Setup):
             "commit": commit,
             "machine": machine,
             "python": self.python,
-            "settings": dict(self.settings(), quick=self.quick, bench=self.bench,
+            "settings": dict(self.settings(), quick=self.quick, bench=self.bench, looks=self.looks,
+                             confirm=self.confirm, confirm_rounds=self.rounds_to_confirm,
+                             exact_series=list(stats.EXACT_SERIES), exact_tolerance=stats.EXACT_TOLERANCE,
                              results_dir=str(self.results_dir), config=str(self.config_path)),
             "summary": compare.summarise(rows),
             "exit_status": status,

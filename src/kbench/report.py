@@ -109,9 +109,19 @@ def rule_text(s: Mapping[str, Any]) -> str:
             f"ratio of the {'medians' if s.get('ratio') else 'geometric means'} of the round medians passes "
             f"{s['factor']:g}× (or 1/{s['factor']:g}) "
             f"and Welch's t-test on the log round medians is significant after "
-            f"{_ADJUST_TEXT.get(s.get('adjust'), 'adjustment')} over all tested rows (q < {s['alpha']:g}); a row "
+            f"{_ADJUST_TEXT.get(s.get('adjust'), 'adjustment')} over all tested rows (q < {_alpha_text(s)}); a row "
             f"with fewer than "
-            f"{s.get('min_rounds', stats.MIN_ROUNDS)} rounds on a side is not tested.")
+            f"{s.get('min_rounds', stats.MIN_ROUNDS)} rounds on a side is not tested."
+            + (f" Counts (`{'`, `'.join(s['exact_series'])}`) are compared exactly: a change beyond "
+               f"{100 * s['exact_tolerance']:g} % counts, without a test." if s.get("exact_series") else ""))
+
+
+def _alpha_text(s: Mapping[str, Any]) -> str:
+    looks = s.get("looks") or 1
+    if looks <= 1:
+        return f"{s['alpha']:g}"
+    return (f"{s['alpha'] / looks:.3g}, that is {s['alpha']:g} shared by the first pass and up to {looks - 1} "
+            f"confirmation stage(s)")
 
 
 def json_safe(obj: Any) -> Any:
@@ -242,6 +252,19 @@ def render_release_check(report: Mapping[str, Any]) -> str:
         out += ["<details><summary>All results</summary>", "",
                 _release_table(sorted(rows, key=lambda r: (r["benchmark"], format_params(r["params"]))), b, c,
                                with_detail=True), "", "</details>", ""]
+    stages = report.get("confirmation") or []
+    if stages:
+        out += ["## Confirmation", "",
+                "Rows that were undecided, or unchanged but beyond the square root of the factor, were run again "
+                "with more rounds; the verdicts above use every round.", "",
+                "| stage | rows re-run | rounds added | decided | still undecided | seconds |", "|---|---|---|---|---|---|"]
+        for st in stages:
+            if st.get("skipped"):
+                out.append(f"| {st['stage']} | {st['rows']} | not run: {st['skipped']} | | | |")
+            else:
+                out.append(f"| {st['stage']} | {st['rows']} | {st['rounds']} | {st['decided']} | "
+                           f"{st['still_undecided']} | {st['seconds']:.0f} |")
+        out.append("")
     summ = report["summary"]
     out += ["## Summary", "",
             f"{summ.get('total', 0)} parameter combinations: " + counts_text(summ) + ".",

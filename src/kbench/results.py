@@ -294,3 +294,12 @@ def select_combinations(benchmarks: Dict[str, BenchmarkInfo], regexes: Optional[
         elif not regexes or any(re.search(r, name) for r in regexes):
             out[name] = None
     return out
+
+
+def bench_regex(name: str, combos: Optional[Sequence[Combination]]) -> str:
+    """An ``asv run --bench`` expression selecting exactly ``name`` with these parameter combinations (asv
+    matches ``name(v1, v2)`` with the values as stored, e.g. ``'jit'``)."""
+    if not combos or list(combos) == [()]:
+        return f"^{re.escape(name)}$"
+    alternatives = "|".join(re.escape(", ".join(c)) for c in combos)
+    return f"^{re.escape(name)}\\(({alternatives})\\)$"

@@ -14,6 +14,8 @@ rows. docs/release-check.md explains the choices.
 * **Many rows at once**: :func:`adjust_pvalues`, Holm's step-down method by default (family-wise error rate),
   Benjamini-Hochberg (``scipy.stats.false_discovery_control``) on request.
 * **The verdict**: :func:`verdict`, the one function to edit to change what counts as a regression.
+* **Deterministic counts** (``instructions.*``, ``codegen.*``: :func:`is_exact`) are not sampled quantities:
+  :func:`exact_verdict` compares them with a fixed tolerance instead of a test (docs/instructions.md).
 
 :func:`pooled_u_test` (``scipy.stats.mannwhitneyu`` on all samples pooled) is the rule of an older kbench,
 kept only so that the tests can show how often it fires on A/A data; it decides nothing.
@@ -46,7 +48,13 @@ SKIPPED = "skipped"  # n/a (NaN) on both sides: the benchmark skipped itself, no
 SKIPPED_ONE_SIDE = "skipped on one side"
 MISSING = "missing"  # no result at all on one side
 
-GATING_TYPES = ("time",)  # asv benchmark types whose regressions fail a check
+GATING_TYPES = ("time",)
+# Series whose values are counts that repeat exactly (instructions per call under callgrind, the SIMD width and
+# FMA count of generated code): compared by exact_verdict, never by the t-test, and never gating
+EXACT_SERIES = ("instructions.", "codegen.")
+EXACT_TOLERANCE = 0.01  # 25x the largest A/A spread measured for the instruction counts (docs/instructions.md)
+EXACT_TEST = "exact-count"
+  # asv benchmark types whose regressions fail a check
 
 
 def is_nan(x: Any) -> bool:
@@ -156,6 +164,26 @@ def verdict(ratio: float, q_value: float, gating: bool, factor: float = DEFAULT_
     return (INCREASE if up else DECREASE), significant, False
 
 
+def needs_confirmation(status: str, ratio: Optional[float], gating: bool, factor: float = DEFAULT_FACTOR) -> bool:
+    """Whether a row's verdict is worth more rounds: a timing row that is :data:`UNDECIDED` (beyond the factor,
+    not significant), or :data:`UNCHANGED` but beyond the square root of the factor (close to it), where more
+    rounds can still turn it either way. Decided rows and everything else are left alone."""
+    if not gating or ratio is None or not math.isfinite(ratio) or ratio <= 0:
+        return False
+    if status == UNDECIDED:
+        return True
+    return status == UNCHANGED and abs(math.log(ratio)) > 0.5 * math.log(factor)
+
+
+def alpha_per_look(alpha: float, looks: int) -> float:
+    """The significance level of each look when a check may look at the same rows ``looks`` times (a first pass
+    and its confirmation stages): Bonferroni over the looks, so that re-testing undecided rows with more rounds
+    cannot raise the family-wise error rate above ``alpha``."""
+    if looks < 1:
+        raise ValueError(f"looks must be at least 1, got {looks!r}")
+    return alpha / looks
+
+
 def pooled_u_test(base_samples: Sequence[Any], cand_samples: Sequence[Any]) -> Tuple[float, float]:
     """(ratio of medians, two-sided p) of the rule kbench used before rounds were the unit: a Mann-Whitney U
     test (``scipy.stats.mannwhitneyu``) on all samples pooled, as if every sample were independent. Kept only
@@ -167,3 +195,37 @@ def pooled_u_test(base_samples: Sequence[Any], cand_samples: Sequence[Any]) -> T
         return math.nan, math.nan
     ratio = statistics.median(b) / statistics.median(a)
     return float(ratio), float(stats.mannwhitneyu(b, a, alternative="two-sided").pvalue)
+
+
+def is_exact(benchmark: str) -> bool:
+    """Whether a benchmark is a deterministic count, compared by :func:`exact_verdict`."""
+    return benchmark.startswith(EXACT_SERIES)
+
+
+def exact_verdict(base_values: Sequence[Any], cand_values: Sequence[Any],
+                  tolerance: float = EXACT_TOLERANCE) -> Tuple[str, Optional[float], str]:
+    """(status, ratio, detail) for a deterministic count. The sides' medians are compared: more than
+    ``tolerance`` up is an :data:`INCREASE`, as much down a :data:`DECREASE`, else :data:`UNCHANGED`. A side whose
+    own values vary by more than half the tolerance is not deterministic here, so the row is
+    :data:`UNDECIDED` (and says so) rather than judged. Counts never gate."""
+    if not tolerance > 0:
+        raise ValueError(f"tolerance must be positive, got {tolerance!r}")
+    base, cand = clean(base_values), clean(cand_values)
+    if not base or not cand:
+        return NOT_TESTED, None, "not tested: no count on a side"
+    for side, values in (("baseline", base), ("candidate", cand)):
+        lo, hi = min(values), max(values)
+        if hi - lo > tolerance / 2 * max(abs(lo), abs(hi)):
+            return (UNDECIDED, None, f"the {side}'s counts vary from {lo:g} to {hi:g}: not deterministic here, "
+                    "so not judged")
+    b, c = statistics.median(base), statistics.median(cand)
+    if b == c:
+        return UNCHANGED, 1.0, ""
+    if b == 0:
+        return (INCREASE if c > 0 else DECREASE), None, f"from 0 to {c:g}"
+    ratio = c / b
+    if ratio > 1 + tolerance:
+        return INCREASE, ratio, ""
+    if ratio < 1 / (1 + tolerance):
+        return DECREASE, ratio, ""
+    return UNCHANGED, ratio, ""

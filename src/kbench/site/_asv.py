@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import itertools
 import json
 import math
-import warnings
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Dict, List, Mapping
 
 ASV_FILES = {"machine.json", "benchmarks.json"}
 KBENCH_RECORD_PREFIX = "environment-"  # kbench run's environment records share the machine folder
 
-# how asv names the benchmark kind after the method's prefix, for benchmarks.json entries without a type
-_TYPE_PREFIXES = (("time_", "time"), ("track_", "track"), ("peakmem_", "peakmemory"), ("mem_", "memory"))
 
 
 class UnreadableFile(ValueError):
@@ -112,53 +108,43 @@ def benchmark_unit(name: str, benchmarks: Mapping[str, Dict[str, Any]]) -> str:
 
 def benchmark_type(name: str, benchmarks: Mapping[str, Dict[str, Any]]) -> str:
     """asv's type of a benchmark ("time", "track", ...): from benchmarks.json, else from the method's prefix."""
+    from kbench.results import type_from_name
+
     info = benchmarks.get(name) or {}
     if info.get("type"):
         return str(info["type"])
-    method = name.split(".")[-1]
-    return next((kind for prefix, kind in _TYPE_PREFIXES if method.startswith(prefix)), "")
-
-
-def _values(stored: Sequence[Sequence[Any]], values: Sequence[Any], names: Sequence[str]) -> List[Measurement]:
-    """The finite values of one benchmark entry (one per combination of ``stored``, asv's order), each with its
-    parameters by name (param1... when the names in benchmarks.json do not match what the file stores)."""
-    if len(names) != len(stored):
-        names = [f"param{i + 1}" for i in range(len(stored))]
-    return [Measurement({n: parse_param(v) for n, v in zip(names, combo)}, float(value))
-            for value, combo in zip(values, itertools.product(*stored)) if finite(value)]
+    return type_from_name(name, default="")
 
 
 def read_result(path: Path, benchmarks: Mapping[str, Dict[str, Any]]) -> ResultFile:
-    """One asv result file through ``asv.results.Results.load``. Raises :class:`UnreadableFile` for a file asv
-    cannot read or one without a commit, and :class:`AsvUnusable` naming what is missing when asv is not
-    installed or lacks what is used here."""
+    """One asv result file, read through :mod:`kbench.results` (the one reader of result files, on
+    ``asv.results``). Raises :class:`UnreadableFile` for a file asv cannot read or one without a commit, and
+    :class:`AsvUnusable` naming what is missing when asv is not installed or lacks what is used here."""
+    from kbench import results
+
     try:
-        from asv import results as asv_results
-        from asv import util as asv_util
+        res = results.load_results(str(path))
     except ImportError as exc:
         raise AsvUnusable(f"kbench site reads results with asv (asv.results.Results), which cannot be imported "
                           f"here: {exc}") from exc
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = asv_results.Results.load(str(path), machine_name=None)
-    except (asv_util.UserError, OSError, ValueError, KeyError, TypeError) as exc:
-        raise UnreadableFile(f"not a readable asv result file ({type(exc).__name__}: {exc})") from exc
+    except (OSError, ValueError) as exc:
+        raise UnreadableFile(f"not a readable asv result file ({exc})") from exc
     if not res.commit_hash:
         raise UnreadableFile("an asv result file without a commit")
-    values = {}
+    values: Dict[str, List[Measurement]] = {}
     try:  # asv's public Results API (0.6)
         keys = list(res.get_all_result_keys())
-        for name in keys:
-            stored = res.get_result_params(name) or []
-            found = _values(stored, res.get_result_value(name, stored),
-                            list((benchmarks.get(name) or {}).get("param_names") or []))
-            if found:
-                values[name] = found
-        started = res.started_at or {}
+        for name, combo, m in results.iter_measurements(res, keys):
+            if not finite(m.value):
+                continue
+            names = list((benchmarks.get(name) or {}).get("param_names") or [])
+            if len(names) != len(combo):
+                names = [f"param{i + 1}" for i in range(len(combo))]
+            values.setdefault(name, []).append(
+                Measurement({n: parse_param(v) for n, v in zip(names, combo)}, float(m.value)))
+        started = results.started_at(res)
     except AttributeError as exc:
         raise AsvUnusable(f"the installed asv's Results lacks {exc.name or exc}; kbench site reads results "
                           "through the API of asv 0.6") from exc
-    times = [v for v in started.values() if isinstance(v, (int, float))]
-    return ResultFile(path=path, commit=res.commit_hash, date=int(res.date or 0), started=int(max(times)) if times
-                      else 0, env_name=res.env_name, params=dict(res.params or {}), names=keys, values=values)
+    return ResultFile(path=path, commit=res.commit_hash, date=int(res.date or 0), started=int(started),
+                      env_name=res.env_name, params=dict(res.params or {}), names=keys, values=values)

@@ -1,0 +1,169 @@
+"""``kbench power``: how small a slowdown the release check can see on this machine, per parameter set.
+
+Input: one or more release-check reports (their JSON), ideally A/A checks (the same release on both sides),
+whose round medians show how much a timing moves between processes here. For each tested timing row:
+
+* the **spread**: the robust standard deviation of the log round medians (1.4826 x their median absolute
+  deviation, each side centred on its own median, both sides pooled), shown as a percentage;
+* the **power** at each slowdown of ``--slowdowns``: the share of simulated checks that would call it a
+  regression. Each simulated check resamples ``rounds`` round medians for each side from the measured
+  residuals, multiplies the candidate's by the slowdown, and applies the release check's own rule
+  (:func:`kbench.stats.median_ratio`, :func:`kbench.stats.welch_log_test`, :func:`kbench.stats.verdict`) at
+  the level one row gets when Holm's method spreads ``alpha`` over all the report's tested rows and the
+  confirmation stages' looks (``alpha / (looks * rows)``, Holm's first step: the level a lone real
+  regression among unchanged rows must pass);
+* the **smallest flagged slowdown**: the least slowdown beyond the factor, on a fine grid, flagged with
+  ``--power`` probability.
+
+The machine summary says on what share of the timing sets 10 %, 20 % and 50 % slowdowns are flagged. The
+resampling is seeded, so the same reports give the same table.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from . import _io, _options
+from . import report as report_md
+
+DEFAULT_SLOWDOWNS = (1.05, 1.1, 1.2, 1.5)
+DEFAULT_POWER = 0.8
+DEFAULT_TRIALS = 400
+GRID = tuple(round(1.0 + 0.01 * i, 2) for i in range(1, 30)) + (1.35, 1.4, 1.5, 1.6, 1.8, 2.0, 2.5, 3.0, 4.0)
+
+
+def log_residuals(base: Sequence[float], cand: Sequence[float]) -> List[float]:
+    """Log round medians of each side minus that side's median log, both sides pooled."""
+    out: List[float] = []
+    for side in (base, cand):
+        logs = [math.log(v) for v in side if v and v > 0 and math.isfinite(v)]
+        if logs:
+            centre = statistics.median(logs)
+            out += [x - centre for x in logs]
+    return out
+
+
+def robust_spread(residuals: Sequence[float]) -> float:
+    """1.4826 x the median absolute deviation of the residuals (a standard deviation for normal data)."""
+    if not residuals:
+        return math.nan
+    centre = statistics.median(residuals)
+    return 1.4826 * statistics.median(abs(r - centre) for r in residuals)
+
+
+def flag_probability(residuals: Sequence[float], rounds: int, slowdown: float, factor: float, alpha: float,
+                     trials: int, rng) -> float:
+    """The share of ``trials`` simulated checks (``rounds`` resampled round medians a side, the candidate's
+    ``slowdown`` times slower) that the release check's rule flags as a regression at level ``alpha``."""
+    from . import stats
+
+    import numpy as np
+
+    res = np.asarray(residuals, dtype=float)
+    if res.size < 2 or rounds < 2:
+        return math.nan
+    flagged = 0
+    for _ in range(trials):
+        base = np.exp(rng.choice(res, rounds))
+        cand = np.exp(rng.choice(res, rounds)) * slowdown
+        ratio = stats.median_ratio(list(base), list(cand))
+        _, p = stats.welch_log_test(list(base), list(cand))
+        if math.isnan(p):
+            continue
+        status, _, gates = stats.verdict(ratio, p, True, factor, alpha)
+        flagged += bool(gates)
+    return flagged / trials
+
+
+def analyse(report: Mapping[str, Any], slowdowns: Sequence[float] = DEFAULT_SLOWDOWNS,
+            power: float = DEFAULT_POWER, trials: int = DEFAULT_TRIALS, seed: int = 0) -> Dict[str, Any]:
+    """The detectability table of one release-check report: a row per tested timing parameter set."""
+    import numpy as np
+
+    from . import stats
+
+    s = report["settings"]
+    rounds, factor = int(s["rounds"]), float(s["factor"])
+    tested = [r for r in report["rows"] if r.get("p_value") is not None and r.get("type") == "time"
+              and (r.get("baseline") or {}).get("round_medians") and (r.get("candidate") or {}).get("round_medians")]
+    looks = int(s.get("looks") or 1)
+    level = float(s["alpha"]) / (looks * max(1, len(tested)))
+    rng = np.random.default_rng(seed)
+    rows = []
+    for r in tested:
+        res = log_residuals(r["baseline"]["round_medians"], r["candidate"]["round_medians"])
+        powers = {f"{x:g}": flag_probability(res, rounds, x, factor, level, trials, rng) for x in slowdowns}
+        smallest = None
+        for x in GRID:
+            if x <= factor:
+                continue  # below the factor a flag is noise pushing the observed ratio over it: not "seen"
+            if flag_probability(res, rounds, x, factor, level, max(100, trials // 4), rng) >= power:
+                smallest = x
+                break
+        rows.append({"benchmark": r["benchmark"], "params": r["params"], "spread": robust_spread(res),
+                     "power": powers, "smallest_flagged": smallest,
+                     "median_seconds": statistics.median(r["baseline"]["round_medians"])})
+    summary = {f"{x:g}": (sum(1 for row in rows if row["smallest_flagged"] is not None
+                                and row["smallest_flagged"] <= x + 1e-9) / len(rows) if rows else math.nan)
+               for x in (1.1, 1.2, 1.5)}
+    return {"baseline": report["baseline"]["version"], "candidate": report["candidate"]["version"],
+            "machine": report.get("machine"), "rounds": rounds, "factor": factor, "alpha": s["alpha"],
+            "looks": looks, "level": level, "tested": len(tested), "power_target": power, "trials": trials,
+            "rows": rows, "summary": summary, "rule": stats.TEST}
+
+
+def render(result: Mapping[str, Any]) -> str:
+    summ = result["summary"]
+    head = ["benchmark", "params", "time", "spread"] + [f"P(flag +{float(x) - 1:.0%})" for x in result["rows"][0]
+                                                          ["power"]] + ["smallest flagged"] if result["rows"] else []
+    lines = [f"# Detection power: {result['machine']}, from the check {result['baseline']} → {result['candidate']}",
+             "",
+             f"{result['tested']} tested timing sets, {result['rounds']} rounds a side, factor {result['factor']:g}, "
+             f"level {result['level']:.2g} per row (alpha {result['alpha']:g} over {result['tested']} rows and "
+             f"{result['looks']} look(s)); {result['trials']} simulated checks per cell; the smallest flagged "
+             f"slowdown is flagged in {result['power_target']:.0%} of them.", "",
+             "**This machine flags " + ", ".join(
+                 f"{float(x) - 1:.0%} on {v:.0%}" for x, v in summ.items() if not math.isnan(v))
+             + " of the timing sets.**", ""]
+    if result["rows"]:
+        body = []
+        for row in sorted(result["rows"], key=lambda r: (r["smallest_flagged"] or 99, r["benchmark"])):
+            body.append([f"`{row['benchmark']}`", report_md.format_params(row["params"]),
+                         report_md.format_value(row["median_seconds"], "seconds"),
+                         f"{100 * row['spread']:.1f} %"]
+                        + [f"{p:.2f}" if not math.isnan(p) else "n/a" for p in row["power"].values()]
+                        + [f"{row['smallest_flagged']:g}x" if row["smallest_flagged"] else "beyond 4x"])
+        lines.append(report_md.table(head, body))
+    return "\n".join(lines) + "\n"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("reports", nargs="+", metavar="REPORT.json",
+                        help="release-check reports (JSON); A/A checks show this machine's own noise")
+    parser.add_argument("--power", type=_options.option_type("--power", _options.probability),
+                        default=DEFAULT_POWER, help="the flag probability that counts as seen (default %(default)s)")
+    parser.add_argument("--trials", type=_options.option_type("--trials", _options.positive_int),
+                        default=DEFAULT_TRIALS, help="simulated checks per cell (default %(default)s)")
+    parser.add_argument("--json", metavar="PATH", help="also write the tables as JSON")
+
+
+def main(args: argparse.Namespace) -> int:
+    out = []
+    for path in args.reports:
+        try:
+            report = _io.read_json(path, "release-check report")
+            if not isinstance(report, dict) or report.get("kind") != "kbench-release-check":
+                raise ValueError(f"{path}: not a kbench release-check report")
+            result = analyse(report, power=args.power, trials=args.trials)
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"kbench power: {exc}", file=sys.stderr)
+            return 2
+        result["report"] = str(path)
+        out.append(result)
+        print(render(result))
+    if args.json:
+        _io.atomic_write_json(args.json, report_md.json_safe(out))
+    return 0

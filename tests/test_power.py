@@ -1,0 +1,67 @@
+"""kbench power: the detectability table, from round medians of known spread."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from kbench import cli, power
+
+
+def _row(name, medians_b, medians_c):
+    return {"benchmark": name, "params": {"size": "1000"}, "type": "time", "p_value": 0.5, "status": "unchanged",
+            "baseline": {"round_medians": list(medians_b)}, "candidate": {"round_medians": list(medians_c)}}
+
+
+def _report(rows, rounds=8):
+    return {"kind": "kbench-release-check", "baseline": {"version": "0.68.1"}, "candidate": {"version": "0.68.1"},
+            "machine": "test", "settings": {"rounds": rounds, "factor": 1.1, "alpha": 0.01, "looks": 1},
+            "rows": rows}
+
+
+def _noisy(spread, n, seed):
+    return list(1e-3 * np.exp(np.random.default_rng(seed).normal(0, spread, n)))
+
+
+def test_quiet_rows_see_small_slowdowns_and_noisy_rows_do_not():
+    quiet = _row("quiet.time_a", _noisy(0.01, 8, 1), _noisy(0.01, 8, 2))
+    noisy = _row("noisy.time_b", _noisy(0.4, 8, 3), _noisy(0.4, 8, 4))
+    result = power.analyse(_report([quiet, noisy]), trials=200)
+    by = {r["benchmark"]: r for r in result["rows"]}
+    assert by["quiet.time_a"]["spread"] < 0.03 < 0.2 < by["noisy.time_b"]["spread"]
+    assert by["quiet.time_a"]["power"]["1.2"] > 0.95 and by["noisy.time_b"]["power"]["1.2"] < 0.5
+    assert 1.1 < by["quiet.time_a"]["smallest_flagged"] <= 1.2
+    assert by["noisy.time_b"]["smallest_flagged"] is None or by["noisy.time_b"]["smallest_flagged"] > 1.5
+    assert result["summary"]["1.2"] == pytest.approx(0.5)
+
+
+def test_power_grows_with_the_slowdown_and_is_small_within_the_factor():
+    row = _row("mid.time_c", _noisy(0.08, 8, 5), _noisy(0.08, 8, 6))
+    p = power.analyse(_report([row]), slowdowns=(1.05, 1.2, 1.5, 2.0), trials=300)["rows"][0]["power"]
+    # a true 5 % slowdown is within the factor: flagged only when noise pushes the observed ratio past 1.1
+    assert p["1.05"] < 0.1
+    assert p["1.2"] <= p["1.5"] <= p["2"] and p["2"] > 0.9
+
+
+def test_same_reports_give_the_same_table():
+    rows = [_row("a.time_x", _noisy(0.1, 6, 7), _noisy(0.1, 6, 8))]
+    assert power.analyse(_report(rows, 6), trials=100) == power.analyse(_report(rows, 6), trials=100)
+
+
+def test_residuals_centre_each_side_and_spread_is_robust():
+    res = power.log_residuals([1.0, 1.0, math.e], [2.0, 2.0, 2.0])
+    assert sorted(res)[-1] == pytest.approx(1.0) and res.count(0.0) == 5
+    assert power.robust_spread([0.0] * 9 + [5.0]) == 0.0  # one wild round does not set the spread
+
+
+def test_cli_renders_and_refuses_what_is_not_a_report(tmp_path, capsys):
+    good = tmp_path / "aa.json"
+    good.write_text(json.dumps(_report([_row("a.time_x", _noisy(0.05, 8, 9), _noisy(0.05, 8, 10))])))
+    assert cli.main(["power", str(good), "--trials", "50", "--json", str(tmp_path / "p.json")]) == 0
+    out = capsys.readouterr().out
+    assert "This machine flags" in out and "`a.time_x`" in out
+    assert json.loads((tmp_path / "p.json").read_text())[0]["tested"] == 1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"kind": "something else"}))
+    assert cli.main(["power", str(bad)]) == 2
+    assert "not a kbench release-check report" in capsys.readouterr().err
