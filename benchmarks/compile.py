@@ -3,8 +3,8 @@ import numpy as np
 
 from .common import DTYPES, kernels, new_stream
 
-SIZE = {"matmul": 16}  # compile cost does not depend on size; tiny inputs keep the run itself negligible
-VECTOR_SIZE = 1000
+# compile cost does not depend on size; tiny inputs keep the run itself negligible
+SIZES = {"matrix": 16, "vector": 1000}
 
 
 def jit_targets():
@@ -35,9 +35,9 @@ class CompileTime:
         ok, why = self.target.availability()
         if not ok:
             raise NotImplementedError(why)
-        module = kernels.family_module(family)
-        size = SIZE.get(family, VECTOR_SIZE)
-        self.args = module.make_inputs(size, np.dtype(dtype), module.LAYOUTS[0], np.random.default_rng(0))
+        record = kernels.family(family)
+        self.args = record.make_inputs(SIZES[record.kind], np.dtype(dtype), record.layouts[0],
+                                       np.random.default_rng(0))
         self.stream = new_stream(self.target.runtime) if self.target.device == "gpu" else None
         self.first_call()
 

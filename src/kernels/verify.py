@@ -1,5 +1,6 @@
 """Checking a result against the float64 NumPy reference: one error measure and one tolerance table,
-shared by the tests, ``kbench check`` and the benchmarks' ``setup``."""
+shared by the tests, ``kbench check`` and the benchmarks' ``setup``. A family's tolerance at a size is
+``kernels.family(name).tolerance(dtype, size)``."""
 from __future__ import annotations
 
 import numpy as np
@@ -43,12 +44,6 @@ def tolerance(dtype, reduction_length=0) -> float:
     dtype = np.dtype(dtype)
     drift = 10.0 * float(np.sqrt(reduction_length)) * float(np.finfo(dtype).eps)
     return max(TOLERANCE[dtype], drift)
-
-
-def family_tolerance(module, dtype, args) -> float:
-    """The tolerance for one call of a family's kernel: families that reduce say over how many terms."""
-    length = module.reduction_length(*args) if hasattr(module, "reduction_length") else 0
-    return tolerance(dtype, length)
 
 
 def check(result, reference, dtype, what="result", tol=None) -> float:
