@@ -167,3 +167,13 @@ def test_a_new_family_needs_one_benchmark_class_and_reaches_the_cross_family_ser
         "toy", "cuda", 10 ** 8, "float32", gpu_efficiency.DEVICE_COPY)
     assert threading_layers.speedup_cases()["toy.jit n=1e7 float64"] == ("toy", "jit", 10 ** 7, "float64", "numpy")
     assert "toy.jit" in compile.jit_targets()
+
+
+def test_the_old_private_verify_name_still_works():
+    # importers on main not yet moved to kernels.verify / Family.tolerance
+    from kernels import _verify
+
+    x = np.ones(10 ** 6, np.float32)
+    assert _verify.check is kernels.verify.check
+    assert _verify.family_tolerance(kernels.family_module("sumsq"), np.float32, (x,)) == \
+        kernels.family("sumsq").tolerance(np.float32, 10 ** 6) > 1e-4
