@@ -1,6 +1,4 @@
-"""The asv suite. Each parameter set runs in its own process; Numba's on-disk cache (one entry per target,
-see ``kernels._jit``) spares each of them a recompilation before its warm-up. Compile-time benchmarks build
-fresh dispatchers, which never use the cache."""
-import os
-
-os.environ.setdefault("KBENCH_NUMBA_CACHE", "1")
+"""The asv suite. Each parameter set runs in its own process; the kernel benchmarks build their targets through
+Numba's on-disk cache (``common.built`` calls ``kernels.use_disk_cache()``; one cache entry per target), which
+spares each process a recompilation before its warm-up. Compile-time and code-generation benchmarks build fresh
+dispatchers, which never use the cache."""

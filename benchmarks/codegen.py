@@ -64,8 +64,8 @@ def analyse(key, dtype):
     dispatcher = getattr(fn, "kernel", None)
     if dispatcher is None or not hasattr(dispatcher, "inspect_asm"):
         raise NotImplementedError(f"{key} exposes no Numba dispatcher to inspect")
-    module = kernels.family_module(family)
-    fn(*module.make_inputs(8, np.dtype(dtype), module.LAYOUTS[0], np.random.default_rng(0)))
+    record = kernels.family(family)
+    fn(*record.make_inputs(8, np.dtype(dtype), record.layouts[0], np.random.default_rng(0)))
     # the signature compiled for contiguous inputs of this dtype
     asm = "\n".join(dispatcher.inspect_asm(sig) for sig in dispatcher.signatures)
     if not asm.strip():

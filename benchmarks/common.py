@@ -2,10 +2,15 @@
 
 Every kernel benchmark class derives from :class:`KernelBenchmark`, names its family and parameters, and gets:
 
-- the kernel looked up in the package's registry (the suite keeps no list of its own);
+- the kernel looked up in the package's registry, and everything about its family (inputs, reference, work,
+  size limits) from the family's record, ``kernels.family(name)``: the suite keeps no list of its own and never
+  asks which family it is;
 - a skip (``NotImplementedError`` in ``setup``, shown as n/a) for what cannot run here: a missing GPU, CuPy or
-  SciPy, a pure-Python loop above its size limit, a CPU target above the CPU size limit, a GPU input that does
-  not fit in device memory;
+  SciPy, a size the family's limits call too big for the target here (``Family.too_big``: a pure-Python or
+  naive loop above its size limit, a CPU target above the CPU size limit), a GPU input that does not fit in
+  device memory;
+- the target built through Numba's on-disk cache (:func:`built`): each parameter set runs in a fresh process,
+  and the cache spares it a recompilation before its warm-up;
 - a warm-up call in ``setup`` with the exact dtype and memory order that will be timed (JIT compilation never
   lands in a ``time_`` benchmark), checked against the float64 NumPy reference before anything is timed;
 - for GPU targets, inputs copied to the device in ``setup`` and synchronised, and a synchronise of the stream
@@ -30,6 +35,7 @@ from __future__ import annotations
 import abc
 import functools
 import itertools
+import math
 import os
 import time
 
@@ -37,10 +43,10 @@ import numpy as np
 
 try:  # the suite must import (and skip) even where the package is broken or absent
     import kernels
-    from kernels import _verify
+    from kernels import verify
 except ImportError:  # pragma: no cover - exercised only in a broken environment
     kernels = None
-    _verify = None
+    verify = None
 
 try:
     from asv_runner.benchmarks.mark import SkipNotImplemented
@@ -69,11 +75,6 @@ MEMORY_VECTOR_SIZES = [10_000_000]
 SAMPLE_SECONDS = 0.01
 MAX_CALLS_PER_SAMPLE = 1_000_000
 
-# CPU targets stop here: beyond these a single call takes seconds to minutes on a CPU, and the default suite
-# must run in minutes. The same sizes still run for GPU targets.
-CPU_MAX_MATRIX = 2048
-CPU_MAX_VECTOR = 10_000_000
-
 
 def target_names(family, device=None):
     """The family's targets from the registry, optionally only those of one device ("cpu" or "gpu"); empty if
@@ -83,17 +84,31 @@ def target_names(family, device=None):
     return [t.name for t in kernels.targets(family) if device is None or t.device == device]
 
 
+def case_size(size):
+    """A size as the names of cross-family cases state it: ``1e8`` for powers of ten from a million up."""
+    exponent = round(math.log10(size))
+    return f"1e{exponent}" if size >= 10 ** 6 and size == 10 ** exponent else str(size)
+
+
 @functools.lru_cache(maxsize=4)
 def host_inputs(family, size, dtype, layout):
     """Deterministic inputs: the same seed, size, dtype and layout always give the same arrays."""
-    module = kernels.family_module(family)
     rng = np.random.default_rng([SEED, size, np.dtype(dtype).itemsize, sum(map(ord, layout))])
-    return module.make_inputs(size, np.dtype(dtype), layout, rng)
+    return kernels.family(family).make_inputs(size, np.dtype(dtype), layout, rng)
 
 
 @functools.lru_cache(maxsize=2)
 def reference_result(family, size, dtype, layout):
-    return kernels.family_module(family).reference(*host_inputs(family, size, dtype, layout))
+    return kernels.family(family).reference(*host_inputs(family, size, dtype, layout))
+
+
+def built(target):
+    """``target``'s callable, compiled through Numba's on-disk cache (asv runs each parameter set in a new
+    process: the cache spares each a recompilation). The compilation, or the cache load, still happens in
+    ``setup``'s warm-up call, never in a sample. Compile-time and code-generation series build fresh
+    dispatchers instead (``build(fresh=True)``), which never use the cache."""
+    kernels.use_disk_cache()
+    return target.build()
 
 
 # --- GPU plumbing ---------------------------------------------------------------------------------------------
@@ -239,9 +254,6 @@ class KernelBenchmark(Measure):
     layout = None
     dtype = "float64"
     residency = "device"
-    cpu_max_size = None  # per-class override of the CPU size limit
-    cpu_max_size_by_layout = {}  # per-layout override of that (a strided view costs twice its size to build)
-    target_max_size = {}  # per-target size limits for the slowest CPU variants, beyond the registry's
 
     # No warm-up loop inside asv: setup has already compiled and run the kernel once, and per-sample setup
     # re-runs would otherwise repeat the warm-up for every sample.
@@ -270,14 +282,15 @@ class KernelBenchmark(Measure):
         if kernels is None:
             raise NotImplementedError("the kernels package could not be imported in this environment")
         size = p["size"]
-        layout = p.get("layout", self.layout) or kernels.family_module(self.family).LAYOUTS[0]
+        family = kernels.family(self.family)
+        layout = p.get("layout", self.layout) or family.layouts[0]
         dtype = np.dtype(p.get("dtype", self.dtype))
         target = kernels.get_target(self.family, p["target"])
         reason = self.skip_reason(target, size, dtype, layout)
         if reason:
             raise NotImplementedError(reason)
         args = host_inputs(self.family, size, dtype.name, layout)
-        fn = target.build()
+        fn = built(target)
         state = {"target": target, "size": size, "dtype": dtype, "layout": layout, "host_args": args}
         if target.device == "gpu":
             free_before = free_device_bytes(target.runtime)
@@ -305,10 +318,8 @@ class KernelBenchmark(Measure):
         if target.device == "gpu":
             # inputs, result and whatever the runtime still holds (CuPy's pool, numba-cuda's deferred frees)
             state["device_bytes_used"] = free_before - free_device_bytes(target.runtime)
-        module = kernels.family_module(self.family)
-        _verify.check(result, reference_result(self.family, size, dtype.name, layout), dtype,
-                      what=f"{target.key} size={size} {layout} {dtype.name}",
-                      tol=_verify.family_tolerance(module, dtype, args))
+        verify.check(result, reference_result(self.family, size, dtype.name, layout), dtype,
+                     what=f"{target.key} size={size} {layout} {dtype.name}", tol=family.tolerance(dtype, size))
         state["run"] = run
         # calibrated after the warm-up and the check, so no compilation is in it or in any sample
         calls = calls_per_sample(run, self.sample_seconds)
@@ -316,32 +327,25 @@ class KernelBenchmark(Measure):
         return state
 
     def skip_reason(self, target, size, dtype, layout=None):
+        """Why ``target`` cannot run at these parameters here ('' if it can): what it needs is missing, the
+        family's limits call the size too big for it (``Family.too_big``), or a GPU input would not fit."""
         ok, why = target.availability()
         if not ok:
             return why
-        limit = target.max_size or self.target_max_size.get(target.name)
-        if limit and size > limit:
-            return f"{target.key} is skipped above size {limit} (too slow to be worth timing)"
-        if target.device == "cpu":
-            cpu_max = self.cpu_max_size or (CPU_MAX_MATRIX if self.family == "matmul" else CPU_MAX_VECTOR)
-            if layout in self.cpu_max_size_by_layout:
-                cpu_max = self.cpu_max_size_by_layout[layout]
-                if size > cpu_max:
-                    return f"{layout} inputs on CPU targets stop at size {cpu_max} (kept within the run's time budget)"
-            if size > cpu_max:
-                return f"size {size} is for GPU targets; CPU targets stop at {cpu_max}"
-        else:
-            return device_memory_shortfall(self.device_bytes(size, dtype), target.runtime)
-        return ""
+        too_big = kernels.family(self.family).too_big(target, size, layout)
+        if too_big or target.device == "cpu":
+            return too_big
+        return device_memory_shortfall(self.device_bytes(size, dtype), target.runtime)
 
     def device_bytes(self, size, dtype):
-        """Device memory the inputs and result need (a family with other shapes overrides this)."""
-        n = size * size if self.family == "matmul" else size
-        return 4 * n * np.dtype(dtype).itemsize
+        """Device memory the inputs and result need, with room to spare: four times the first operand."""
+        first = kernels.family(self.family).shapes(size)[0]
+        return 4 * math.prod(first) * np.dtype(dtype).itemsize
 
     # -- helpers for subclasses --------------------------------------------------------------------------------
     def work(self):
-        return kernels.family_module(self.family).work(*self.host_args)
+        """``{"flops", "bytes"}`` of one call at the prepared parameters, from the family's record."""
+        return kernels.family(self.family).work(self.size, self.dtype, self.layout)
 
     def best_seconds(self, calls=5):
         """Best of a few timed calls, for ``track_`` rates (asv's own timing serves ``time_`` only)."""
@@ -389,7 +393,7 @@ SIMULATOR_MEMORY = "numba-cuda's simulator has no device memory to measure (it r
 def simulated():
     """True when numba-cuda's simulator stands in for the GPU: device-side figures (CUDA-event times, device
     memory, ceilings, efficiencies) are then meaningless and are skipped, never recorded."""
-    return kernels is not None and kernels._platform.cuda_simulator_enabled()
+    return kernels is not None and kernels.cuda_simulator_enabled()
 
 
 def device_event_seconds(bench, launches=20):
@@ -472,6 +476,27 @@ class HostArrays(GpuOnly):
     residency = "host"
 
 
+class OneGpuTarget(GpuOnly):
+    """One GPU target of any family, set up by :func:`prepared_gpu_target` for a series that measures it
+    beside another. It has no benchmark methods, so asv collects nothing from it."""
+
+    family = None  # set per instance
+    param_names = ["size", "target", "dtype"]
+
+    def __init__(self, family):
+        self.family = family
+
+
+def prepared_gpu_target(family, target, size, dtype):
+    """``family``'s GPU ``target`` set up as its family's device classes are (device-resident inputs in the
+    family's default layout, warmed up, checked against the reference): ``launch`` and ``stream`` are ready for
+    :func:`device_event_seconds` and ``work()`` gives one call's traffic. NotImplementedError (asv's skip) where
+    it cannot run here."""
+    bench = OneGpuTarget(family)
+    bench.setup(size, target, dtype)
+    return bench
+
+
 # --- ratios measured in one process -------------------------------------------------------------------------
 
 def checked_cpu_call(family, target_name, size, dtype, layout=None):
@@ -479,21 +504,20 @@ def checked_cpu_call(family, target_name, size, dtype, layout=None):
     against the reference; raises NotImplementedError where the target cannot run here."""
     if kernels is None:
         raise NotImplementedError("the kernels package could not be imported in this environment")
-    module = kernels.family_module(family)
-    layout = layout or module.LAYOUTS[0]
+    record = kernels.family(family)
+    layout = layout or record.layouts[0]
     target = kernels.get_target(family, target_name)
     ok, why = target.availability()
     if not ok:
         raise NotImplementedError(why)
     args = host_inputs(family, size, np.dtype(dtype).name, layout)
-    fn = target.build()
+    fn = built(target)
 
     def call():
         return fn(*args)
 
-    _verify.check(call(), reference_result(family, size, np.dtype(dtype).name, layout), dtype,
-                  what=f"{target.key} size={size} {layout} {dtype}",
-                  tol=_verify.family_tolerance(module, dtype, args))
+    verify.check(call(), reference_result(family, size, np.dtype(dtype).name, layout), dtype,
+                 what=f"{target.key} size={size} {layout} {dtype}", tol=record.tolerance(dtype, size))
     return call
 
 

@@ -3,8 +3,8 @@ import numpy as np
 
 from .common import DTYPES, kernels, new_stream
 
-SIZE = {"matmul": 16}  # compile cost does not depend on size; tiny inputs keep the run itself negligible
-VECTOR_SIZE = 1000
+# compile cost does not depend on size; tiny inputs keep the run itself negligible
+SIZES = {"matrix": 16, "vector": 1000}
 
 
 def jit_targets():
@@ -14,19 +14,20 @@ def jit_targets():
 
 class CompileTime:
     """Time of building a fresh dispatcher and making its first call (the compilation for this dtype), per
-    target. Numba's on-disk cache is never used (no target sets ``cache=True``). GPU targets synchronise their
-    stream inside the timed call. ``setup`` compiles the same target once first, so Numba's one-off lazy
-    initialisation in a new process is not charged to the first sample."""
+    target. Numba's on-disk cache is never used: ``build(fresh=True)`` builds without it. GPU targets
+    synchronise their stream inside the timed call. ``setup`` compiles the same target once first, so Numba's
+    one-off lazy initialisation in a new process is not charged to the first sample."""
 
     params = [jit_targets(), DTYPES]
     param_names = ["target", "dtype"]
     # each call must be cold: one call per sample, a fresh dispatcher made inside the timed call
     number = 1
-    # compiles take 0.1 to a few seconds and vary little: 2 samples, one process (with the warm-up compile in
-    # setup, each parameter set costs 3 compiles; this class was a fifth of a full run at 3 samples)
+    # compiles take 0.1 to a few seconds and vary little: 2 samples, one process. asv runs setup before each
+    # sample but the first (already set up), so a parameter set costs 4 compiles: setup, sample, setup, sample
+    # (this class was a fifth of a full run at 3 samples)
     repeat = (2, 2, 30.0)
     rounds = 1
-    warmup_time = 0.0  # a warm-up loop would only time cached calls
+    warmup_time = 0.0  # no warm-up loop: every call compiles afresh, so warming up would only add compiles
     timeout = 600
 
     def setup(self, key, dtype):
@@ -35,9 +36,9 @@ class CompileTime:
         ok, why = self.target.availability()
         if not ok:
             raise NotImplementedError(why)
-        module = kernels.family_module(family)
-        size = SIZE.get(family, VECTOR_SIZE)
-        self.args = module.make_inputs(size, np.dtype(dtype), module.LAYOUTS[0], np.random.default_rng(0))
+        record = kernels.family(family)
+        self.args = record.make_inputs(SIZES[record.kind], np.dtype(dtype), record.layouts[0],
+                                       np.random.default_rng(0))
         self.stream = new_stream(self.target.runtime) if self.target.device == "gpu" else None
         self.first_call()
 

@@ -1,54 +1,48 @@
-"""GPU efficiency: each GPU kernel's speed as a fraction of what the device (copy bandwidth) or cuBLAS reaches,
-both measured in the same process, so a number in results/ is a ratio free of the run-to-run drift between
-processes. The absolute times are in the families' ``...Device`` classes; the ceilings in ``roofline``."""
-from . import gauss as gauss_bench
-from . import matmul as matmul_bench
+"""GPU efficiency: each GPU kernel's speed as a fraction of what the device (copy bandwidth) or a library
+(cuBLAS) reaches, both measured in the same process, so a number in results/ is a ratio free of the run-to-run
+drift between processes. The absolute times are in the families' ``...Device`` classes; the ceilings in
+``roofline``. The cases come from the families' records (``Family.gpu_cases`` and ``Family.gpu_baseline``):
+a family states where its GPU kernels are judged, and nothing here names one."""
 from . import roofline
-from . import sincos as sincos_bench
-from . import sumsq as sumsq_bench
-from .common import Measure, SkipNotImplemented, device_event_seconds, simulated, tf32_reason
+from .common import (
+    Measure,
+    SkipNotImplemented,
+    case_size,
+    device_event_seconds,
+    kernels,
+    prepared_gpu_target,
+    simulated,
+    tf32_reason,
+)
 
-# The class that prepares each family's GPU targets on device-resident inputs (checked against the reference
-# in its setup). Held through the modules, not imported by name, so asv does not collect them here again.
-DEVICE_CLASSES = {
-    "matmul": lambda: matmul_bench.MatmulDevice(),
-    "sumsq": lambda: sumsq_bench.SumSquaresDevice(),
-    "gauss": lambda: gauss_bench.GaussDevice(),
-    "sincos": lambda: sincos_bench.SinCosDevice(),
-}
-
-CUBLAS = "cupy"  # the matmul baseline: cupy.matmul, i.e. cuBLAS gemm
 DEVICE_COPY = "device copy"  # the bandwidth baseline: roofline.device_copy_gbps in the same process
 
-# case -> (family, target, size, dtype, baseline). Sizes are those the GPU targets are stated at (docs/gpu.md):
-# n = 4096 for matrices, 10^8 and more for vectors.
-CASES = {
-    "matmul.cuda_tiled vs cuBLAS n=4096 float32": ("matmul", "cuda_tiled", 4096, "float32", CUBLAS),
-    "matmul.cuda_tiled vs cuBLAS n=4096 float64": ("matmul", "cuda_tiled", 4096, "float64", CUBLAS),
-    "matmul.cuda_naive vs cuBLAS n=4096 float32": ("matmul", "cuda_naive", 4096, "float32", CUBLAS),
-    "sumsq.cuda vs device copy n=1e8 float32": ("sumsq", "cuda", 100_000_000, "float32", DEVICE_COPY),
-    "sumsq.cuda vs device copy n=1e8 float64": ("sumsq", "cuda", 100_000_000, "float64", DEVICE_COPY),
-    "sumsq.cuda vs device copy n=1e9 float32": ("sumsq", "cuda", 1_000_000_000, "float32", DEVICE_COPY),
-    "sumsq.cupy vs device copy n=1e8 float32": ("sumsq", "cupy", 100_000_000, "float32", DEVICE_COPY),
-    "gauss.vectorize_cuda vs device copy n=1e8 float32": ("gauss", "vectorize_cuda", 100_000_000, "float32", DEVICE_COPY),
-    "gauss.vectorize_cuda vs device copy n=1e8 float64": ("gauss", "vectorize_cuda", 100_000_000, "float64", DEVICE_COPY),
-    "sincos.vectorize_cuda vs device copy n=1e8 float32": ("sincos", "vectorize_cuda", 100_000_000, "float32", DEVICE_COPY),
-}
+
+def efficiency_cases():
+    """case name -> (family, target, size, dtype, baseline target or DEVICE_COPY), family by family in the
+    registry's order, e.g. ``"matmul.cuda_tiled vs cuBLAS n=4096 float32"``, ``"sumsq.cuda vs device copy
+    n=1e8 float32"``."""
+    if kernels is None:
+        return {}
+    cases = {}
+    for name in kernels.families():
+        family = kernels.family(name)
+        baseline, label = family.gpu_baseline or (DEVICE_COPY, DEVICE_COPY)
+        for target, size, dtype in family.gpu_cases:
+            cases[f"{name}.{target} vs {label} n={case_size(size)} {dtype}"] = (name, target, size, dtype, baseline)
+    return cases
 
 
-def prepared_gpu_target(family, target, size, dtype):
-    """A family's device benchmark set up for one GPU target on device-resident, checked inputs (its
-    ``launch``/``stream`` are ready for ``device_event_seconds``); NotImplementedError where it cannot run."""
-    bench = DEVICE_CLASSES[family]()
-    bench.__dict__.update(bench._prepare({"size": size, "target": target, "dtype": dtype}))
-    return bench
+# Sizes are those the GPU targets are stated at (docs/gpu.md): n = 4096 for matrices, 10^8 and more for vectors.
+CASES = efficiency_cases()
 
 
 class GpuEfficiency(Measure):
     """Fraction of the baseline each GPU kernel reaches (higher is better; never gates; unit: fraction).
 
-    - ``vs cuBLAS``: median CUDA-event time of ``cupy.matmul`` over that of the kernel, same size and dtype
-      (TF32 off, CuPy's default; the case is skipped if ``CUPY_TF32=1``).
+    - ``vs cuBLAS`` (a baseline target of the family): median CUDA-event time of the baseline (``cupy.matmul``)
+      over that of the kernel, same size and dtype (TF32 off, CuPy's default; the case is skipped if
+      ``CUPY_TF32=1``).
     - ``vs device copy``: the kernel's minimum traffic (bytes read + written) per median CUDA-event time, over
       the copy bandwidth measured by ``roofline.device_copy_gbps`` in the same process.
 
@@ -65,11 +59,11 @@ class GpuEfficiency(Measure):
             raise SkipNotImplemented("numba-cuda's simulator runs no hardware: it has no efficiency to measure")
         family, target, size, dtype, baseline = CASES[case]
         self.kernel = prepared_gpu_target(family, target, size, dtype)  # skips first where there is no GPU
-        if baseline == CUBLAS:
+        if baseline != DEVICE_COPY:
             tf32 = tf32_reason()
             if tf32:
                 raise SkipNotImplemented(tf32)
-            self.baseline = prepared_gpu_target(family, CUBLAS, size, dtype)
+            self.baseline = prepared_gpu_target(family, baseline, size, dtype)
         else:
             self.baseline = None
 

@@ -1,4 +1,5 @@
-"""Matrix multiply ``C = A @ B`` on every target: scaling with size, memory, and the effect of memory order."""
+"""Matrix multiply ``C = A @ B`` on every target: scaling with size, memory, and the effect of memory order.
+The naive ``@jit`` loops stop at the sizes their targets declare (``max_size``, kernels/matmul.py)."""
 from .common import (
     DTYPES,
     MATRIX_SIZES,
@@ -13,10 +14,6 @@ from .common import (
     target_names,
 )
 
-# The naive @jit loops take seconds a call beyond these sizes (i-j-k walks B by columns, so it falls out of
-# cache first); they are timed up to here.
-SLOW_LOOP_LIMIT = {"jit_ijk": 256, "jit_ikj": 1024, "jit_prange": 1024}
-
 
 class Matmul(TimeKernel, KernelBenchmark):
     """Time of one ``C = A @ B`` of C-ordered n x n operands, result allocation included (the course's first
@@ -27,7 +24,6 @@ class Matmul(TimeKernel, KernelBenchmark):
     layout = "CC"
     params = [MATRIX_SIZES, target_names("matmul"), DTYPES]
     param_names = ["size", "target", "dtype"]
-    target_max_size = SLOW_LOOP_LIMIT
 
 
 class MatmulRate(TrackGFlops, KernelBenchmark):
@@ -38,7 +34,6 @@ class MatmulRate(TrackGFlops, KernelBenchmark):
     layout = "CC"
     params = [RATE_MATRIX_SIZES, target_names("matmul"), DTYPES]
     param_names = ["size", "target", "dtype"]
-    target_max_size = SLOW_LOOP_LIMIT
 
 
 class MatmulDevice(TrackDeviceSeconds, TrackDeviceMemory, GpuOnly):
@@ -60,7 +55,6 @@ class MatmulMemory(PeakMemKernel, KernelBenchmark):
     layout = "CC"
     params = [[256, 2048], target_names("matmul"), DTYPES]
     param_names = ["size", "target", "dtype"]
-    target_max_size = SLOW_LOOP_LIMIT
 
 
 class MatmulLayout(TimeKernel, KernelBenchmark):
@@ -71,4 +65,3 @@ class MatmulLayout(TimeKernel, KernelBenchmark):
     dtype = "float64"
     params = [[64, 256, 512], ["CC", "CF", "FC", "FF"], target_names("matmul")]
     param_names = ["size", "layout", "target"]
-    target_max_size = SLOW_LOOP_LIMIT

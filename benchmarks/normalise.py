@@ -1,4 +1,4 @@
-"""Normalisation ``(x - mean) / std`` with prange reductions, against NumPy."""
+"""Normalisation ``(x - mean) / std`` with prange reductions, against NumPy. Every target runs on the CPU."""
 from .common import (
     DTYPES,
     MEMORY_VECTOR_SIZES,
@@ -22,7 +22,7 @@ class Normalise(TimeKernel, KernelBenchmark):
 
 class NormaliseRate(TrackGBps, KernelBenchmark):
     """Achieved GB/s of the kernel's minimum traffic (best of 5 calls; higher is better, never gates), at sizes
-    past the caches. GPU targets: device-resident data, each call synchronised."""
+    past the caches."""
 
     family = "normalise"
     params = [RATE_VECTOR_SIZES, ["contiguous", "strided"], target_names("normalise"), DTYPES]
@@ -31,7 +31,7 @@ class NormaliseRate(TrackGBps, KernelBenchmark):
 
 class NormaliseMemory(PeakMemKernel, KernelBenchmark):
     """Peak process memory of one call, result allocation included (inputs count too: they live in the same
-    process). GPU targets synchronise; their device memory is in ``NormaliseDevice``."""
+    process)."""
 
     family = "normalise"
     params = [MEMORY_VECTOR_SIZES, ["contiguous"], target_names("normalise"), DTYPES]

@@ -93,11 +93,11 @@ DEVICE_GEMM_SIZE = 8192  # large enough for cuBLAS to reach its plateau on an H2
 
 def _gpu_ceiling_skip(runtime, need_bytes):
     """Raise NotImplementedError unless a real GPU with ``need_bytes`` free is usable through ``runtime``."""
-    from kernels import _platform
+    import kernels
 
-    if _platform.cuda_simulator_enabled():
+    if kernels.cuda_simulator_enabled():
         raise SkipNotImplemented("the CUDA simulator runs no hardware: it has no ceilings to measure")
-    ok, why = _platform.have_cupy() if runtime == "cupy" else _platform.have_cuda()
+    ok, why = kernels.have_cupy() if runtime == "cupy" else kernels.have_cuda()
     if not ok:
         raise SkipNotImplemented(why)
     shortfall = device_memory_shortfall(need_bytes, runtime)

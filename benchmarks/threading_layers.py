@@ -11,27 +11,24 @@ import glob
 import os
 import sys
 
-from .common import Measure, checked_cpu_call, interleaved_best
+from .common import Measure, case_size, checked_cpu_call, interleaved_best, kernels
 
 # Numba's own pick is the first of tbb, omp, workqueue that loads (`kbench info` records which), so it is one
 # of these three and needs no run of its own.
 LAYERS = ["omp", "workqueue", "tbb"]
 
-# case -> (family, target, size, dtype, baseline target of the same family). The sizes are the ones the fast
-# kernels' targets are stated at (docs/performance.md).
-CASES = {
-    "matmul.jit_blocked n=128 float64": ("matmul", "jit_blocked", 128, "float64", "numpy"),
-    "matmul.jit_blocked n=1024 float64": ("matmul", "jit_blocked", 1024, "float64", "numpy"),
-    "matmul.jit_blocked n=2048 float64": ("matmul", "jit_blocked", 2048, "float64", "numpy"),
-    "sumsq.jit_parallel n=1e7 float64": ("sumsq", "jit_parallel", 10_000_000, "float64", "numpy_dot"),
-    "sumsq.jit_parallel n=1e8 float64": ("sumsq", "jit_parallel", 100_000_000, "float64", "numpy_dot"),
-    "gauss.vectorize_parallel n=1e7 float32": ("gauss", "vectorize_parallel", 10_000_000, "float32", "numpy"),
-    "gauss.vectorize_parallel n=1e7 float64": ("gauss", "vectorize_parallel", 10_000_000, "float64", "numpy"),
-    "gauss.poly_parallel n=1e7 float32": ("gauss", "poly_parallel", 10_000_000, "float32", "numpy"),
-    "gauss.poly_parallel n=1e7 float64": ("gauss", "poly_parallel", 10_000_000, "float64", "numpy"),
-    "gauss.poly_prange n=1e7 float32": ("gauss", "poly_prange", 10_000_000, "float32", "numpy"),
-    "gauss.poly_prange n=1e7 float64": ("gauss", "poly_prange", 10_000_000, "float64", "numpy"),
-}
+
+def speedup_cases():
+    """case name -> (family, target, size, dtype, baseline target of the same family), from the families'
+    records (``Family.parallel_cases``: the sizes the fast kernels are stated at, docs/performance.md), e.g.
+    ``"sumsq.jit_parallel n=1e7 float64"``."""
+    if kernels is None:
+        return {}
+    return {f"{name}.{target} n={case_size(size)} {dtype}": (name, target, size, dtype, baseline)
+            for name in kernels.families() for target, size, dtype, baseline in kernels.family(name).parallel_cases}
+
+
+CASES = speedup_cases()
 
 
 def _make_tbb_loadable():

@@ -14,11 +14,12 @@ def _all_cpu_targets():
 
 
 MATMUL = [pytest.param(t, id=t.key) for t in cpu_targets("matmul")]
-VECTOR = [pytest.param(t, id=t.key) for f in kernels.families() if f != "matmul" for t in cpu_targets(f)]
+VECTOR = [pytest.param(t, id=t.key) for f in kernels.families() if kernels.family(f).kind == "vector"
+          for t in cpu_targets(f)]
 
 
 def _nargs(t):
-    return len(kernels.family_module(t.family).make_inputs(3, np.float64, "contiguous" if t.family != "matmul" else "CC", np.random.default_rng(0)))
+    return len(kernels.family(t.family).shapes(3))
 
 
 @pytest.mark.parametrize("target", MATMUL)
@@ -50,16 +51,16 @@ def test_matmul_empty(target):
 @pytest.mark.parametrize("target", _all_cpu_targets())
 @pytest.mark.parametrize("dtype", [np.int64, np.complex128, np.float16, bool])
 def test_non_floating_dtype(target, dtype):
-    module = kernels.family_module(target.family)
-    args = [a.astype(dtype) for a in module.make_inputs(3, np.float64, module.LAYOUTS[0], np.random.default_rng(0))]
+    module = kernels.family(target.family)
+    args = [a.astype(dtype) for a in module.make_inputs(3, np.float64, module.layouts[0], np.random.default_rng(0))]
     with pytest.raises(TypeError, match=r"must have dtype float32 or float64, got " + np.dtype(dtype).name):
         target.build()(*args)
 
 
 @pytest.mark.parametrize("target", _all_cpu_targets())
 def test_not_an_array(target):
-    module = kernels.family_module(target.family)
-    args = list(module.make_inputs(3, np.float64, module.LAYOUTS[0], np.random.default_rng(0)))
+    module = kernels.family(target.family)
+    args = list(module.make_inputs(3, np.float64, module.layouts[0], np.random.default_rng(0)))
     args[0] = args[0].tolist()
     with pytest.raises(TypeError, match=r"must be an array.*got list"):
         target.build()(*args)
@@ -245,8 +246,8 @@ def test_jit_moments_are_exact_on_a_long_constant_vector():
 # --- what counts as an array -------------------------------------------------------------------------------
 
 def _args_with_first(target, replace):
-    module = kernels.family_module(target.family)
-    args = list(module.make_inputs(5, np.float64, module.LAYOUTS[0], np.random.default_rng(0)))
+    module = kernels.family(target.family)
+    args = list(module.make_inputs(5, np.float64, module.layouts[0], np.random.default_rng(0)))
     args[0] = replace(args[0])
     return args
 
@@ -315,8 +316,8 @@ def test_np_matrix_is_refused(target):
 
 @pytest.mark.parametrize("target", _all_cpu_targets())
 def test_memmap_is_computed_on_like_an_ndarray(target, tmp_path):
-    module = kernels.family_module(target.family)
-    args = module.make_inputs(5, np.float64, module.LAYOUTS[0], np.random.default_rng(1))
+    module = kernels.family(target.family)
+    args = module.make_inputs(5, np.float64, module.layouts[0], np.random.default_rng(1))
     mapped = np.memmap(tmp_path / "x.dat", dtype=args[0].dtype, mode="w+", shape=args[0].shape)
     mapped[...] = args[0]
     fn = target.build()

@@ -88,9 +88,9 @@ def test_every_benchmark_runs_once(asv_config):
 
 def _has_gpu():
     sys.path.insert(0, str(ROOT / "src"))
-    from kernels import _platform
+    import kernels
 
-    return _platform.have_cuda()[0] or _platform.have_cupy()[0]
+    return kernels.have_cuda()[0] or kernels.have_cupy()[0]
 
 
 def test_a_layout_limit_skips_only_that_layout():

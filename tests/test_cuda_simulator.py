@@ -18,7 +18,7 @@ def test_in_simulator():
 
 
 import kernels  # noqa: E402
-from kernels import _verify  # noqa: E402
+from kernels import verify  # noqa: E402
 
 DTYPES = [np.float32, np.float64]
 
@@ -30,16 +30,16 @@ def _gpu_targets(family, runtime="numba"):
 @inside
 @pytest.mark.parametrize("target", _gpu_targets("matmul"))
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
-@pytest.mark.parametrize("layout", kernels.family_module("matmul").LAYOUTS)
+@pytest.mark.parametrize("layout", kernels.family("matmul").layouts)
 def test_cuda_matmul(target, dtype, layout, rng):
-    module = kernels.family_module("matmul")
+    module = kernels.family("matmul")
     fn = kernels.get("matmul", target)
     # 1 and 3 are far below a tile, 17 crosses the naive kernel's 16-wide blocks, 70 the tiled kernel's 64-wide tiles
     for size in (1, 3, 17, 70) if layout == "CC" else (17,):
         A, B = module.make_inputs(size, dtype, layout, rng)
         C = fn(A, B)
         assert isinstance(C, np.ndarray) and C.dtype == dtype
-        _verify.check(C, module.reference(A, B), dtype, what=f"{target} {layout} n={size}")
+        verify.check(C, module.reference(A, B), dtype, what=f"{target} {layout} n={size}")
 
 
 @inside
@@ -50,20 +50,20 @@ def test_cuda_matmul_rectangular_device_arrays(target, rng):
     A, B = rng.random((19, 5)), np.asfortranarray(rng.random((5, 33)))
     dC = kernels.get("matmul", target)(cuda.to_device(A), cuda.to_device(B))
     assert hasattr(dC, "copy_to_host"), "device inputs give a device result"
-    _verify.check(dC.copy_to_host(), A @ B, np.float64, what=target)
+    verify.check(dC.copy_to_host(), A @ B, np.float64, what=target)
 
 
 @inside
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
 @pytest.mark.parametrize("layout", ["contiguous", "strided"])
 def test_cuda_reduction(dtype, layout, rng):
-    module = kernels.family_module("sumsq")
+    module = kernels.family("sumsq")
     fn = kernels.get("sumsq", "cuda")
     # 1 element, less than a block, several blocks; from 1000 up the grid gives each thread 4 elements or more,
     # so the unrolled loop (4 loads in flight) runs and the tail loop finishes the uneven remainder
     for size in (1, 255, 1000, 3001, 10_007):
         (x,) = module.make_inputs(size, dtype, layout, rng)
-        _verify.check(fn(x), module.reference(x), dtype, what=f"sumsq.cuda n={size}")
+        verify.check(fn(x), module.reference(x), dtype, what=f"sumsq.cuda n={size}")
     assert fn(np.zeros(0, dtype)) == 0.0
 
 
@@ -91,11 +91,11 @@ def test_cuda_ufunc_arithmetic(family, dtype, rng):
     # built from inside a @cuda.jit kernel, which checks its arithmetic on the CUDA target's math library.
     from kernels import _ufunc
 
-    module = kernels.family_module(family)
-    run = _ufunc.cuda_elementwise(module.scalar, module.NARGS)
-    for layout in module.LAYOUTS:
+    module = kernels.family(family)
+    run = _ufunc.cuda_elementwise(module.module.scalar, module.module.NARGS)
+    for layout in module.layouts:
         args = module.make_inputs(301, dtype, layout, rng)
-        _verify.check(run(*args), module.reference(*args), dtype, what=f"{family} cuda arithmetic {layout}")
+        verify.check(run(*args), module.reference(*args), dtype, what=f"{family} cuda arithmetic {layout}")
 
 
 @inside
@@ -148,14 +148,14 @@ def test_gpu_benchmark_class_runs(key):
 def test_device_resident_reduction_gives_a_0d_device_result(layout, rng):
     from benchmarks import common
 
-    module = kernels.family_module("sumsq")
+    module = kernels.family("sumsq")
     (x,) = module.make_inputs(3001, np.float32, layout, rng)
     stream = common.new_stream("numba")
     result = kernels.get("sumsq", "cuda")(common.device_copy(x, "numba", stream), stream=stream)
     stream.synchronize()
     assert hasattr(result, "copy_to_host") and result.shape == (), "a 0-d device array, like CuPy's cupy.sum"
-    _verify.check(result, module.reference(x), np.float32, what="sumsq.cuda device-resident",
-                  tol=_verify.family_tolerance(module, np.float32, (x,)))
+    verify.check(result, module.reference(x), np.float32, what="sumsq.cuda device-resident",
+                 tol=module.tolerance(np.float32, x.shape[0]))
 
 
 @inside

@@ -18,7 +18,7 @@ from numba.core.dispatcher import Dispatcher
 
 import kernels
 from kernels import _host as _host_module
-from kernels import _verify, matmul
+from kernels import matmul, verify
 
 DTYPES = [np.float32, np.float64]
 
@@ -58,8 +58,8 @@ def test_blocked_matmul_across_block_edges(shape, order, dtype, rng):
     B = _operand(rng, n, p, dtype, "C" if order == "F" else order)
     C = kernels.get("matmul", "jit_blocked")(A, B)
     assert C.shape == (m, p) and C.dtype == dtype
-    _verify.check(C, A.astype(np.float64) @ B.astype(np.float64), dtype, what=f"jit_blocked {shape} {order}",
-                  tol=_verify.family_tolerance(matmul, dtype, (A, B)))
+    verify.check(C, A.astype(np.float64) @ B.astype(np.float64), dtype, what=f"jit_blocked {shape} {order}",
+                 tol=kernels.family("matmul").tolerance(dtype, A.shape[0]))
 
 
 # The register tiles other CPUs get (AVX2: 6 x 2 vectors; AVX-512: 14 x 2; SSE and NEON: 2 or 6 x 2), built
@@ -71,8 +71,8 @@ def test_blocked_matmul_with_other_register_tiles(tile, dtype, rng):
     for shape, order in (((37, 61, 83), "C"), ((2 * tile[0] + 1, 29, 70), "F"), ((64, 64, 64), "strided")):
         m, n, p = shape
         A, B = _operand(rng, m, n, dtype, order), _operand(rng, n, p, dtype, "C")
-        _verify.check(f(A, B), A.astype(np.float64) @ B.astype(np.float64), dtype, what=f"tile {tile} {shape}",
-                      tol=_verify.family_tolerance(matmul, dtype, (A, B)))
+        verify.check(f(A, B), A.astype(np.float64) @ B.astype(np.float64), dtype, what=f"tile {tile} {shape}",
+                     tol=kernels.family("matmul").tolerance(dtype, A.shape[0]))
 
 
 def _host(**kw):
@@ -152,12 +152,12 @@ def test_some_targets_use_fastmath():
 
 def _hard_inputs(family, dtype, rng):
     """Large inputs with a wide spread of magnitudes, where re-associated sums drift most."""
-    module = kernels.family_module(family)
-    if family == "matmul":
+    module = kernels.family(family)
+    if module.kind == "matrix":
         A, B = module.make_inputs(600, dtype, "CC", rng)
         scale = np.exp(rng.uniform(-4, 4, size=A.shape[1])).astype(dtype)
         return (A * scale, B)
-    args = module.make_inputs(1_000_003, dtype, module.LAYOUTS[0], rng)
+    args = module.make_inputs(1_000_003, dtype, module.layouts[0], rng)
     spread = np.exp(rng.uniform(-6, 6, size=args[0].shape[0])).astype(dtype)
     return (args[0] * spread,) + tuple(args[1:])
 
@@ -165,11 +165,11 @@ def _hard_inputs(family, dtype, rng):
 @pytest.mark.parametrize("target", [t for t in kernels.targets() if t.fastmath], ids=lambda t: t.key)
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f32", "f64"])
 def test_fastmath_targets_stay_within_tolerance_at_scale(target, dtype, rng):
-    module = kernels.family_module(target.family)
+    module = kernels.family(target.family)
     args = _hard_inputs(target.family, dtype, rng)
     result = target.build()(*args)
-    _verify.check(result, module.reference(*args), dtype, what=f"{target.key} with fastmath={target.fastmath}",
-                  tol=_verify.family_tolerance(module, dtype, args))
+    verify.check(result, module.reference(*args), dtype, what=f"{target.key} with fastmath={target.fastmath}",
+                 tol=module.tolerance(dtype, args[0].shape[0]))
 
 
 # --- the polynomial Gauss kernel, element by element ------------------------------------------------------------
@@ -217,7 +217,7 @@ def test_gauss_poly_loop_is_vectorised():
     def calls_exp(asm):
         return "$exp," in asm or "exp@PLT" in asm or "call\texp" in asm or "callq\texp" in asm
 
-    gauss = kernels.family_module("gauss")
+    gauss = kernels.family("gauss").module
     poly = loop_over(gauss.scalar_poly)
     assert "mulpd" in poly and not calls_exp(poly), "the polynomial Gauss loop was not vectorised"
     assert calls_exp(loop_over(gauss.scalar)), "exp is no longer a call: the poly variant's reason is gone"
@@ -303,4 +303,4 @@ def test_blocked_matmul_reuses_its_packing_buffers_across_sizes_and_dtypes(rng):
     for n, dtype in [(300, np.float64), (17, np.float64), (130, np.float32), (300, np.float32), (5, np.float64),
                      (263, np.float64)]:
         A, B = rng.random((n, n + 3)).astype(dtype), rng.random((n + 3, n + 1)).astype(dtype)
-        _verify.check(f(A, B), A.astype(np.float64) @ B.astype(np.float64), dtype, what=f"jit_blocked n={n}")
+        verify.check(f(A, B), A.astype(np.float64) @ B.astype(np.float64), dtype, what=f"jit_blocked n={n}")

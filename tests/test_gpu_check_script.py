@@ -54,7 +54,7 @@ def test_parameter_sets_are_the_classes_own_gpu_params():
 def test_simulator_sizes_are_small():
     for key, cls in _classes().items():
         sizes = {dict(zip(cls.param_names, p))["size"] for _, p in gpusuite.parameter_sets(cls, sim=True)}
-        assert sizes and max(sizes) <= max(gpusuite.SIM_SIZES.values()), (key, sizes)
+        assert sizes and max(sizes) <= max(gpusuite.simulator_sizes().values()), (key, sizes)
 
 
 def test_time_samples_read_the_benchmarks_own_clock_like_asv():

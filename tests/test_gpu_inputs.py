@@ -16,7 +16,7 @@ def test_in_simulator():
 
 
 import kernels  # noqa: E402
-from kernels import _verify  # noqa: E402
+from kernels import verify  # noqa: E402
 
 
 def _numba_gpu_targets(family):
@@ -26,7 +26,7 @@ def _numba_gpu_targets(family):
 
 def _first_value(result):
     # a float for host input; for device input a device array (its shape is not what this file tests)
-    return float(np.ravel(_verify.to_host(result))[0])
+    return float(np.ravel(verify.to_host(result))[0])
 
 
 class LooksLikeAnArray:

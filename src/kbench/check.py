@@ -6,9 +6,10 @@ import sys
 
 import numpy as np
 
-# Odd, tile-unaligned sizes; small enough that every target (the CUDA simulator too) finishes in seconds.
+# Odd, tile-unaligned sizes, by what a size means to the family (``Family.kind``); small enough that every
+# target finishes in seconds. A target the family limits to less (a pure-Python loop, any GPU target under the
+# simulator) runs at the largest odd size it allows.
 SIZES = {"matrix": 67, "vector": 10_007}
-SIMULATOR_SIZES = {"matrix": 9, "vector": 257}
 
 
 def configure(parser):
@@ -17,12 +18,11 @@ def configure(parser):
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: fresh each run)")
 
 
-def _size(module, target):
-    from kernels import _platform
-
-    sizes = SIMULATOR_SIZES if target.device == "gpu" and _platform.cuda_simulator_enabled() else SIZES
-    size = sizes["matrix" if module.FAMILY == "matmul" else "vector"]
-    return min(size, target.max_size) if target.max_size else size
+def check_size(family, target, layout):
+    """The size ``kbench check`` runs ``target`` of ``family`` (a :class:`kernels.Family`) at, in ``layout``."""
+    size = SIZES[family.kind]
+    largest = family.largest(target, layout)
+    return size if size <= largest else max(1, largest - (1 - largest % 2))
 
 
 def run_checks(families=None, seed=None, device=None):
@@ -32,13 +32,13 @@ def run_checks(families=None, seed=None, device=None):
     import time
 
     import kernels
-    from kernels import _verify
+    from kernels import verify
 
     rng = np.random.default_rng(seed)
     results = []
-    for family in families or kernels.families():
-        module = kernels.family_module(family)
-        for target in kernels.targets(family):
+    for name in families or kernels.families():
+        family = kernels.family(name)
+        for target in kernels.targets(name):
             if device is not None and target.device != device:
                 continue
             if not target.available:
@@ -50,15 +50,15 @@ def run_checks(families=None, seed=None, device=None):
                 results.append({"kernel": target.key, "status": "error",
                                 "reason": f"build: {type(exc).__name__}: {exc}"})
                 continue
-            for layout in module.LAYOUTS:
+            for layout in family.layouts:
                 for dtype in (np.float32, np.float64):
-                    size = _size(module, target)
-                    args = module.make_inputs(size, dtype, layout, rng)
+                    size = check_size(family, target, layout)
+                    args = family.make_inputs(size, dtype, layout, rng)
                     row = {"kernel": target.key, "layout": layout, "dtype": np.dtype(dtype).name, "size": size}
                     t0 = time.perf_counter()
                     try:
-                        err = _verify.relative_error(fn(*args), module.reference(*args))
-                        tol = _verify.family_tolerance(module, dtype, args)
+                        err = verify.relative_error(fn(*args), family.reference(*args))
+                        tol = family.tolerance(dtype, size)
                         row.update(status="ok" if err <= tol else "wrong", error=err, tolerance=tol)
                     except Exception as exc:  # report every failure, keep checking the rest
                         row.update(status="error", reason=f"{type(exc).__name__}: {exc}")

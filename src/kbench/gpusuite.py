@@ -14,8 +14,9 @@ imports ``benchmarks/*.py`` itself and, per parameter set, does what asv's runne
 a ``NotImplementedError`` (asv's skip) in ``setup`` or a method is a skip with its reason, anything else a
 failure. Parameters come from the classes' own ``params`` (the same on every machine): only the GPU targets,
 and a few of each class's sizes (``SIZES``) so that the run fits its time budget. Under numba-cuda's simulator
-(``--sim``) every class runs at its smallest size, capped at ``SIM_SIZES`` (the simulator runs each CUDA thread
-in Python), and the output says ``"simulator": true`` everywhere.
+(``--sim``) every class runs at its smallest size, capped at its family's simulator limit
+(``kernels.Limits.simulator``: the simulator runs each CUDA thread in Python), and the output says
+``"simulator": true`` everywhere.
 
 Around every measurement the device's clocks, temperature, power and NVML clock-event reasons are sampled
 (:mod:`kbench.gpurecord`) and summarised in the result, so a throttled sample can be told from a regression.
@@ -38,11 +39,9 @@ from . import gpurecord
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Sizes run on a GPU, per kind of size axis. A class whose sizes do not include one gets its nearest size
-# (on a log scale), so every class is run at sizes of its own params.
+# Sizes run on a GPU, per kind of size axis (``Family.kind``). A class whose sizes do not include one gets its
+# nearest size (on a log scale), so every class is run at sizes of its own params.
 SIZES = {"matrix": [1024, 4096], "vector": [1_000_000, 100_000_000]}
-# Under the simulator: the smallest size of the class, at most this (the simulator is ~10^5 times slower).
-SIM_SIZES = {"matrix": 16, "vector": 1000}
 SIM_REPEAT = (1, 2, 0.2)  # samples under the simulator: the code path, not a measurement
 
 STAGES = ("ceilings", "efficiency", "tier")
@@ -97,11 +96,24 @@ def _nearest(values, wanted):
     return min(values, key=lambda v: (abs(math.log(v) - math.log(wanted)), v))
 
 
+def simulator_sizes():
+    """The largest size any family runs at under the simulator, per kind of size axis (for the record)."""
+    import kernels
+
+    sizes = {}
+    for name in kernels.families():
+        family = kernels.family(name)
+        sizes[family.kind] = max(sizes.get(family.kind, 0), family.limits.simulator)
+    return sizes
+
+
 def chosen_sizes(cls, sizes, sim):
-    kind = "matrix" if getattr(cls, "family", None) == "matmul" else "vector"
+    import kernels
+
+    family = kernels.family(cls.family)
     if sim:
-        return [min(min(sizes), SIM_SIZES[kind])]
-    return sorted({_nearest(sizes, s) for s in SIZES[kind]})
+        return [min(min(sizes), family.limits.simulator)]
+    return sorted({_nearest(sizes, s) for s in SIZES[family.kind]})
 
 
 def parameter_sets(cls, sim=False):
@@ -179,7 +191,7 @@ class Run:
         self.out = Path(out) if out else None
         self.deadline = deadline
         self.record = {"stage": stage, "simulator": sim, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                       "driver": "kbench.gpusuite (in-process, asv-like)", "sizes": SIM_SIZES if sim else SIZES,
+                       "driver": "kbench.gpusuite (in-process, asv-like)", "sizes": simulator_sizes() if sim else SIZES,
                        "results": []}
 
     def add(self, row):

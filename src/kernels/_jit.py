@@ -1,26 +1,34 @@
 """``numba.njit`` and ``numba.vectorize`` for the registry's targets, with Numba's on-disk cache as an option.
 
 The benchmark suite runs every parameter set in a new process, so without a cache each process compiles its
-kernel again before timing it (compilation never lands inside a timing, but it makes a full run slow). With
-``KBENCH_NUMBA_CACHE=1`` (the suite sets it) targets are built with ``cache=True``. Numba keys its cache by the
-function's qualified name and signature, not by options such as ``parallel`` or ``fastmath``, so each target
-compiles a renamed copy of the kernel function and no two targets can ever share an entry.
+kernel again before timing it (compilation never lands inside a timing, but it makes a full run slow). After
+``use_disk_cache()`` (the suite calls it before it builds a target) targets are built with ``cache=True``; by
+default they are not. Numba keys its cache by the function's qualified name and signature, not by options
+such as ``parallel`` or ``fastmath``, so each target compiles a renamed copy of the kernel function and no
+two targets can ever share an entry.
 
 ``Target.build(fresh=True)`` (compile-time benchmarks) always bypasses the cache.
 """
 from __future__ import annotations
 
 import contextlib
-import os
 import types
 
 import numba
 
+_disk_cache = False
 _building_fresh = False
 
 
+def use_disk_cache(enabled: bool = True) -> None:
+    """Build later targets with Numba's on-disk cache (``enabled=False``: without). Targets already built in
+    this process keep the dispatchers they have."""
+    global _disk_cache
+    _disk_cache = bool(enabled)
+
+
 def cache_enabled() -> bool:
-    return os.environ.get("KBENCH_NUMBA_CACHE", "0") not in ("", "0") and not _building_fresh
+    return _disk_cache and not _building_fresh
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
-"""The one list of kernels: every (family, target) pair, how to build it and whether it can run here.
+"""The one list of kernels: every family (a :class:`Family` record), every (family, target) pair, how to build
+it and whether it can run here. Family modules register themselves and are found by :func:`discover`.
 
 Targets are built lazily: registering a target stores a *builder*, and nothing is compiled or touches a
 GPU until someone asks for the callable. ``build(fresh=True)`` returns a brand-new Numba dispatcher so that
@@ -8,9 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
+import pkgutil
 from typing import Callable, Dict, List, Optional, Tuple
 
 from . import _jit, _platform
+from ._family import Family
 
 # Requirement name -> function returning (ok, reason_if_not). Kept here so every caller agrees.
 _REQUIREMENT_CHECKS: Dict[str, Callable[[], Tuple[bool, str]]] = {
@@ -85,12 +89,16 @@ def _cached_build(target: Target) -> Callable:
 
 
 _TARGETS: Dict[Tuple[str, str], Target] = {}
-_FAMILIES: Dict[str, object] = {}
+_FAMILIES: Dict[str, Family] = {}
+_discovery = "not yet"  # "running" while the family modules import, "done" after
 
 
-def register_family(name: str, module: object) -> None:
-    """Record the module that owns a family (its ``reference``, ``validate`` and ``work`` functions)."""
-    _FAMILIES[name] = module
+def register_family(family: Family) -> Family:
+    """Record a family (a :class:`Family`); its module calls this once, beside its ``register(Target(...))``."""
+    if family.name in _FAMILIES:
+        raise ValueError(f"kernel family {family.name!r} is registered twice")
+    _FAMILIES[family.name] = family
+    return family
 
 
 def register(target: Target) -> Target:
@@ -101,39 +109,81 @@ def register(target: Target) -> Target:
     return target
 
 
+def discover() -> None:
+    """Import every public module of the package once: each family module registers its family and targets.
+
+    A new family is a new module in ``src/kernels``; nothing lists it. Importing compiles nothing and touches no
+    GPU (targets are builders), so this is cheap and safe anywhere."""
+    global _discovery
+    if _discovery != "not yet":
+        return  # done, or running: a family module that asks the registry while importing sees what is there
+    _discovery = "running"
+    try:
+        package = importlib.import_module(__package__)
+        for info in pkgutil.iter_modules(package.__path__):
+            if not info.name.startswith("_"):
+                importlib.import_module(f"{__package__}.{info.name}")
+    except BaseException:
+        _discovery = "not yet"
+        raise
+    _discovery = "done"
+
+
 def families() -> List[str]:
-    """Every kernel family, in registration order."""
-    return list(_FAMILIES)
+    """Every kernel family's name, in the families' ``order``."""
+    discover()
+    return [f.name for f in sorted(_FAMILIES.values(), key=lambda f: (f.order, f.name))]
 
 
-def family_module(family: str):
+def family(name: str) -> Family:
+    """The :class:`Family` record of ``name``."""
+    discover()
     try:
-        return _FAMILIES[family]
+        return _FAMILIES[name]
     except KeyError:
-        raise KeyError(f"unknown kernel family {family!r}; known: {', '.join(_FAMILIES)}") from None
+        raise KeyError(f"unknown kernel family {name!r}; known: {', '.join(families())}") from None
 
 
-def targets(family: Optional[str] = None) -> List[Target]:
-    """Every registered target, or those of one family, in registration order."""
-    if family is not None:
-        family_module(family)  # clear error for unknown families
-    return [t for (fam, _), t in _TARGETS.items() if family is None or fam == family]
+def family_module(name: str):
+    """Deprecated (use :func:`family`): the family's module, as callers read it before :class:`Family`
+    existed, with ``work`` taking the operands (``work(*make_inputs(...))``) as it used to."""
+    return _ModuleView(family(name))
 
 
-def target_names(family: str) -> List[str]:
-    return [t.name for t in targets(family)]
+class _ModuleView:
+    """A family's module whose ``work`` takes the operands; every other attribute is the module's."""
+
+    def __init__(self, record: Family):
+        self._family = record
+
+    def __getattr__(self, attr):
+        return getattr(self._family.module, attr)
+
+    def work(self, *operands):
+        return self._family.work(operands[0].shape[0], operands[0].dtype, self._family.layouts[0])
 
 
-def get_target(family: str, name: str) -> Target:
-    family_module(family)
+def targets(family_name: Optional[str] = None) -> List[Target]:
+    """Every registered target, family by family in the families' order, or those of one family; each
+    family's in registration order."""
+    names = families() if family_name is None else [family(family_name).name]
+    return [t for name in names for (fam, _), t in _TARGETS.items() if fam == name]
+
+
+def target_names(family_name: str) -> List[str]:
+    return [t.name for t in targets(family_name)]
+
+
+def get_target(family_name: str, name: str) -> Target:
+    family(family_name)
     try:
-        return _TARGETS[(family, name)]
+        return _TARGETS[(family_name, name)]
     except KeyError:
         raise KeyError(
-            f"unknown target {name!r} for kernel family {family!r}; known: {', '.join(target_names(family))}"
+            f"unknown target {name!r} for kernel family {family_name!r}; known: {', '.join(target_names(family_name))}"
         ) from None
 
 
-def get(family: str, name: str) -> Callable:
+def get(family_name: str, name: str) -> Callable:
     """The ready-to-call kernel for (family, target); raises TargetUnavailable if it cannot run here."""
-    return get_target(family, name).build()
+    return get_target(family_name, name).build()

@@ -101,13 +101,14 @@ def cuda_elementwise(scalar, nargs):
     return run
 
 
-def register_ufunc_family(module, numpy_kernel, numpy_description):
-    """Register an element-wise family: NumPy plus the three ``@vectorize`` targets made from ``module.scalar``.
+def register_ufunc_targets(module, numpy_kernel, numpy_description):
+    """Register an element-wise family's targets: NumPy plus the three ``@vectorize`` targets made from
+    ``module.scalar``.
 
-    ``module`` provides FAMILY, NARGS, scalar and validate. Adding an element-wise kernel takes its scalar
-    function, its NumPy expression, and this call.
+    ``module`` provides FAMILY, NARGS and scalar, and has registered its :class:`Family`. Adding an element-wise
+    kernel takes its scalar function, its NumPy expression, its family record and this call.
     """
-    from ._registry import Target, register, register_family
+    from ._registry import Target, register
 
     family, scalar, nargs = module.FAMILY, module.scalar, module.NARGS
     names = argument_names(scalar, nargs)
@@ -119,7 +120,6 @@ def register_ufunc_family(module, numpy_kernel, numpy_description):
 
         return call
 
-    register_family(family, module)
     register(Target(family, "numpy", numpy_target, numpy_description))
     for target in ("cpu", "parallel"):
         name = f"vectorize_{target}"

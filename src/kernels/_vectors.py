@@ -4,9 +4,18 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
+from ._family import Limits
 
 # Contiguous vectors, or strided views (every other element of a vector twice as long).
 LAYOUTS = ("contiguous", "strided")
+# CPU targets stop at 10^7 elements (80 MB in float64, far past any last-level cache; 10^8 is for GPUs); under
+# the simulator GPU targets stop at 10^3.
+LIMITS = Limits(cpu=10_000_000, simulator=1_000)
+
+
+def shapes(count):
+    """The shape rule of a family of ``count`` vectors of one length: ``shapes(size)`` for its record."""
+    return lambda size: ((size,),) * count
 
 
 def make_vector(size, dtype, layout, rng, low=-1.0, high=1.0):

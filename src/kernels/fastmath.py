@@ -18,6 +18,7 @@ import sys
 import numpy as np
 
 from . import _jit, _vectors
+from ._family import Family
 from ._registry import Target, register, register_family
 
 FAMILY = "fastmath"
@@ -35,8 +36,9 @@ def reference(a, b, c):
     )
 
 
-def work(a, b, c):
-    return {"flops": 2.0 * a.shape[0], "bytes": 4.0 * a.shape[0] * np.dtype(a.dtype).itemsize}
+def work(size, dtype, layout=None):
+    """Two adds per element; bytes: read a, b and c, write the result."""
+    return {"flops": 2.0 * size, "bytes": 4.0 * size * np.dtype(dtype).itemsize}
 
 
 def make_inputs(size, dtype, layout, rng):
@@ -94,7 +96,8 @@ def measure_difference(size=1000, dtype=np.float64, rng=None):
     return errors
 
 
-register_family(FAMILY, sys.modules[__name__])
+register_family(Family(FAMILY, _vectors.shapes(3), LAYOUTS, make_inputs, reference, work, _vectors.LIMITS, order=7,
+                       module=sys.modules[__name__]))
 register(Target(FAMILY, "numpy", _numpy_target, "NumPy (a + b) + c"))
 register(Target(FAMILY, "strict", lambda: _host_target(_jit.njit(add_in_order, "strict")), "@njit (a + b) + c", jit=True))
 register(Target(FAMILY, "fastmath", lambda: _host_target(_jit.njit(add_in_order, "fastmath", fastmath=True)),

@@ -15,6 +15,8 @@ import numba
 import numpy as np
 
 from . import _ufunc, _vectors
+from ._family import Family
+from ._registry import register_family
 
 FAMILY = "gauss"
 LAYOUTS = _vectors.LAYOUTS
@@ -35,9 +37,9 @@ def reference(x):
     return np.exp(-x * x)
 
 
-def work(x):
-    # one multiply, one negate, one exp per element; bytes: read x, write the result
-    return {"flops": 3.0 * x.shape[0], "bytes": 2.0 * x.shape[0] * np.dtype(x.dtype).itemsize}
+def work(size, dtype, layout=None):
+    """One multiply, one negate, one exp per element; bytes: read x, write the result."""
+    return {"flops": 3.0 * size, "bytes": 2.0 * size * np.dtype(dtype).itemsize}
 
 
 def make_inputs(size, dtype, layout, rng):
@@ -66,7 +68,15 @@ def scalar_poly(x):
     return p
 
 
-_ufunc.register_ufunc_family(sys.modules[__name__], lambda x: np.exp(-x * x), "NumPy np.exp(-x*x)")
+register_family(Family(
+    FAMILY, _vectors.shapes(NARGS), LAYOUTS, make_inputs, reference, work, _vectors.LIMITS, order=3,
+    module=sys.modules[__name__],
+    gpu_cases=(("vectorize_cuda", 100_000_000, "float32"), ("vectorize_cuda", 100_000_000, "float64")),
+    parallel_cases=tuple((target, 10_000_000, dtype, "numpy") for target in ("vectorize_parallel", "poly_parallel",
+                                                                           "poly_prange")
+                         for dtype in ("float32", "float64")),
+))
+_ufunc.register_ufunc_targets(sys.modules[__name__], lambda x: np.exp(-x * x), "NumPy np.exp(-x*x)")
 _ufunc.register_vectorize_variant(
     sys.modules[__name__], scalar_poly, "poly_parallel",
     f"@vectorize(target='parallel', fastmath={{'contract'}}) of exp by a degree-13 polynomial and "

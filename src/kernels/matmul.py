@@ -20,12 +20,19 @@ from numba.extending import overload
 
 from . import _checks, _gpu, _host, _jit
 from ._simd import prefetch, vadd, vbroadcast, vload, vmuladd, vstore, vzeros
+from ._family import Family, Limits
 from ._registry import Target, register, register_family
 
 FAMILY = "matmul"
 # Memory order of (A, B): C- or Fortran-contiguous each, or both strided views (every other row and column).
 LAYOUTS = ("CC", "CF", "FC", "FF", "strided")
+# CPU targets stop at n = 2048 (one call of a good kernel takes a second there; 4096 and 8192 are for GPUs);
+# under the simulator GPU targets stop at 16.
+LIMITS = Limits(cpu=2048, simulator=16)
 PYTHON_MAX_SIZE = 64  # pure-Python loops take seconds beyond this
+# The naive @jit loops take seconds a call beyond these sizes (i-j-k walks B by columns, so it falls out of
+# cache first); they are timed up to here.
+SLOW_LOOP_MAX_SIZE = {"jit_ijk": 256, "jit_ikj": 1024, "jit_prange": 1024}
 CUDA_TILE = 16  # threads per block edge of the naive kernel: 16 x 16 = 256 threads
 
 
@@ -49,12 +56,16 @@ def reference(A, B):
     return np.asarray(A, dtype=np.float64) @ np.asarray(B, dtype=np.float64)
 
 
-def work(A, B):
-    """Floating-point operations and the minimum bytes moved (read A and B once, write C once)."""
-    m, n = A.shape
-    p = B.shape[1]
-    item = np.dtype(A.dtype).itemsize
-    return {"flops": 2.0 * m * n * p, "bytes": float(item * (m * n + n * p + m * p))}
+def shapes(size):
+    """Square operands: A and B are both ``size`` x ``size``."""
+    return (size, size), (size, size)
+
+
+def work(size, dtype, layout=None):
+    """Floating-point operations and the minimum bytes moved (read A and B once, write C once) of one square
+    product of edge ``size``; the layout changes neither."""
+    item = np.dtype(dtype).itemsize
+    return {"flops": 2.0 * size ** 3, "bytes": float(item * 3 * size * size)}
 
 
 def make_inputs(size, dtype, layout, rng):
@@ -454,13 +465,21 @@ def blocked_kernel(tile=None, name="jit_blocked"):
     return matmul
 
 
-register_family(FAMILY, sys.modules[__name__])
+register_family(Family(
+    FAMILY, shapes, LAYOUTS, make_inputs, reference, work, LIMITS, order=1, module=sys.modules[__name__],
+    # the sizes the GPU kernels are stated at (docs/gpu.md), against cuBLAS
+    gpu_cases=(("cuda_tiled", 4096, "float32"), ("cuda_tiled", 4096, "float64"), ("cuda_naive", 4096, "float32")),
+    gpu_baseline=("cupy", "cuBLAS"),
+    # the sizes the blocked kernel is stated at (docs/performance.md), against NumPy's BLAS
+    parallel_cases=tuple(("jit_blocked", n, "float64", "numpy") for n in (128, 1024, 2048)),
+))
 _T = lambda name, builder, description, **kw: register(Target(FAMILY, name, builder, description, **kw))  # noqa: E731
 _T("python_ijk", lambda: _host_loop_target(loops_ijk), "pure-Python loops, i-j-k order", max_size=PYTHON_MAX_SIZE)
 _T("python_ikj", lambda: _host_loop_target(loops_ikj), "pure-Python loops, i-k-j order", max_size=PYTHON_MAX_SIZE)
-_T("jit_ijk", _jit_target(loops_ijk, "jit_ijk"), "@numba.jit, i-j-k order", jit=True)
-_T("jit_ikj", _jit_target(loops_ikj, "jit_ikj"), "@numba.jit, i-k-j order", jit=True)
-_T("jit_prange", _jit_target(loops_ikj, "jit_prange", parallel=True), "@numba.jit(parallel=True), prange over rows", jit=True)
+_T("jit_ijk", _jit_target(loops_ijk, "jit_ijk"), "@numba.jit, i-j-k order", jit=True, max_size=SLOW_LOOP_MAX_SIZE["jit_ijk"])
+_T("jit_ikj", _jit_target(loops_ikj, "jit_ikj"), "@numba.jit, i-k-j order", jit=True, max_size=SLOW_LOOP_MAX_SIZE["jit_ikj"])
+_T("jit_prange", _jit_target(loops_ikj, "jit_prange", parallel=True), "@numba.jit(parallel=True), prange over rows", jit=True,
+   max_size=SLOW_LOOP_MAX_SIZE["jit_prange"])
 _T("jit_blocked", blocked_kernel, "@numba.jit(parallel=True, fastmath={'contract'}), packed panels, register tile sized to "
    "the CPU's vector registers (explicit SIMD)",
    jit=True, fastmath="contract")

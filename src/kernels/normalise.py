@@ -16,6 +16,7 @@ import numba
 import numpy as np
 
 from . import _checks, _jit, _vectors
+from ._family import Family
 from ._registry import Target, register, register_family
 
 FAMILY = "normalise"
@@ -31,10 +32,9 @@ def reference(x):
     return (x - x.mean()) / x.std()
 
 
-def work(x):
-    # three passes over x (mean, variance, scale) and one write
-    n, item = x.shape[0], np.dtype(x.dtype).itemsize
-    return {"flops": 6.0 * n, "bytes": 4.0 * n * item}
+def work(size, dtype, layout=None):
+    """Three passes over x (mean, variance, scale) and one write."""
+    return {"flops": 6.0 * size, "bytes": 4.0 * size * np.dtype(dtype).itemsize}
 
 
 def make_inputs(size, dtype, layout, rng):
@@ -96,7 +96,8 @@ def _numpy_target():
     return normalise
 
 
-register_family(FAMILY, sys.modules[__name__])
+register_family(Family(FAMILY, _vectors.shapes(1), LAYOUTS, make_inputs, reference, work, _vectors.LIMITS, order=5,
+                       module=sys.modules[__name__]))
 register(Target(FAMILY, "numpy", _numpy_target, "NumPy (x - x.mean()) / x.std()"))
 register(Target(FAMILY, "jit_parallel", _numba_target, "@njit(parallel=True, fastmath=True), prange reductions",
                 jit=True, fastmath="fast"))

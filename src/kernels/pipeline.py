@@ -10,6 +10,7 @@ import sys
 import numpy as np
 
 from . import _vectors, normalise
+from ._family import Family
 from ._registry import Target, get, register, register_family
 
 FAMILY = "pipeline"
@@ -17,12 +18,11 @@ LAYOUTS = _vectors.LAYOUTS
 
 
 validate = normalise.validate
-
-
-def reduction_length(x):
-    return x.shape[0]
-
 make_inputs = normalise.make_inputs
+
+
+def reduction_length(size):
+    return size
 
 
 def reference(x):
@@ -30,10 +30,9 @@ def reference(x):
     return float(np.dot(z, z))
 
 
-def work(x):
-    n, item = x.shape[0], np.dtype(x.dtype).itemsize
-    # normalising (four passes), the host-to-device copy, and the dot product's read
-    return {"flops": 8.0 * n, "bytes": 6.0 * n * item}
+def work(size, dtype, layout=None):
+    """Normalising (four passes), the host-to-device copy, and the dot product's read."""
+    return {"flops": 8.0 * size, "bytes": 6.0 * size * np.dtype(dtype).itemsize}
 
 
 def _numpy_target():
@@ -61,7 +60,8 @@ def _numba_cupy_target():
     return pipeline
 
 
-register_family(FAMILY, sys.modules[__name__])
+register_family(Family(FAMILY, _vectors.shapes(1), LAYOUTS, make_inputs, reference, work, _vectors.LIMITS, order=6,
+                       reduction_length=reduction_length, module=sys.modules[__name__]))
 register(Target(FAMILY, "numpy", _numpy_target, "NumPy normalise, then np.dot on the CPU"))
 register(Target(FAMILY, "numba_cupy", _numba_cupy_target,
                 "Numba prange normalise on the CPU, cupy.asarray, cupy.dot on the GPU",

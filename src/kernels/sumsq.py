@@ -7,16 +7,22 @@ block reduction (deterministic: no atomics).
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numba
 import numpy as np
 
 from . import _gpu, _jit, _vectors
+from ._family import Family
 from ._registry import Target, register, register_family
 
 FAMILY = "sumsq"
 LAYOUTS = _vectors.LAYOUTS
+# The course's bandwidth kernel: CPU targets run up to 10^8 too (one call well under a second), contiguous only:
+# a strided 10^8 vector is a 1.6 GB buffer whose page faults alone take seconds per parameter set on a VM, for
+# nothing the contiguous 10^8 and strided 10^7 series do not already show.
+LIMITS = dataclasses.replace(_vectors.LIMITS, cpu=100_000_000, cpu_by_layout=(("strided", 10_000_000),))
 PYTHON_MAX_SIZE = 100_000  # the interpreted loop runs about 10^7 elements a second
 CUDA_THREADS = 256  # threads per block of the reduction (a power of two, for the tree in shared memory)
 CUDA_MAX_BLOCKS = 1024  # enough blocks to fill a large GPU; more only lengthens the second pass
@@ -28,8 +34,8 @@ def validate(x, device=False):
     return _vectors.check_vectors(allow_empty=True, device=device, x=x)
 
 
-def reduction_length(x):
-    return x.shape[0]
+def reduction_length(size):
+    return size
 
 
 def reference(x):
@@ -37,8 +43,9 @@ def reference(x):
     return float(np.dot(x, x))
 
 
-def work(x):
-    return {"flops": 2.0 * x.shape[0], "bytes": float(x.shape[0] * np.dtype(x.dtype).itemsize)}
+def work(size, dtype, layout=None):
+    """A multiply and an add per element; bytes: read x once (a strided view reads the same elements)."""
+    return {"flops": 2.0 * size, "bytes": float(size * np.dtype(dtype).itemsize)}
 
 
 def make_inputs(size, dtype, layout, rng):
@@ -171,7 +178,15 @@ def _cupy_target():
     return sumsq
 
 
-register_family(FAMILY, sys.modules[__name__])
+register_family(Family(
+    FAMILY, _vectors.shapes(1), LAYOUTS, make_inputs, reference, work, LIMITS, order=2,
+    reduction_length=reduction_length, module=sys.modules[__name__],
+    # the sizes the GPU reduction is stated at (docs/gpu.md), against the device's copy bandwidth
+    gpu_cases=(("cuda", 100_000_000, "float32"), ("cuda", 100_000_000, "float64"),
+               ("cuda", 1_000_000_000, "float32"), ("cupy", 100_000_000, "float32")),
+    parallel_cases=(("jit_parallel", 10_000_000, "float64", "numpy_dot"),
+                    ("jit_parallel", 100_000_000, "float64", "numpy_dot")),
+))
 register(Target(FAMILY, "python", lambda: _host_target(loop), "pure-Python loop", max_size=PYTHON_MAX_SIZE))
 register(Target(FAMILY, "numpy_sum", _numpy_sum, "NumPy np.sum(x*x)"))
 register(Target(FAMILY, "numpy_dot", _numpy_dot, "NumPy np.dot(x, x) (BLAS)"))
