@@ -134,21 +134,20 @@ def _work(spec_path):
     import numpy as np
 
     import kernels
-    from kernels import _verify
 
     with open(spec_path) as f:
         spec = json.load(f)
     marker = ctypes.CDLL(spec["marker"])
     marker.kbench_count_stop.argtypes = [ctypes.c_char_p]
     for case in spec["cases"]:
-        module = kernels.family_module(case["family"])
+        family = kernels.family(case["family"])
         target = kernels.get_target(case["family"], case["target"])
         dtype = np.dtype(case["dtype"])
-        args = module.make_inputs(case["size"], dtype, case["layout"], np.random.default_rng(0))
+        args = family.make_inputs(case["size"], dtype, case["layout"], np.random.default_rng(0))
         fn = target.build()
         result = fn(*args)  # compiles, uncounted
-        _verify.check(result, module.reference(*args), dtype, what=target.key,
-                      tol=_verify.family_tolerance(module, dtype, args))
+        kernels.verify.check(result, family.reference(*args), dtype, what=target.key,
+                             tol=family.tolerance(dtype, case["size"]))
         marker.kbench_count_start()
         for _ in range(spec["calls"]):
             fn(*args)

@@ -6,8 +6,6 @@ change in the code Numba generates or in the work a kernel does. ``kbench releas
 with an exact rule instead of a significance test (docs/instructions.md). Skipped where valgrind or a C compiler
 is missing, and on other architectures.
 """
-import numpy as np
-
 from . import _callgrind
 from .common import kernels
 
@@ -26,11 +24,9 @@ def counted_targets():
 
 def case(key):
     family, name = key.split(".")
-    module = kernels.family_module(family)
-    # the size that gives the work above: probe the rank of the family's inputs on a tiny instance
-    rank = np.ndim(module.make_inputs(4, np.dtype("float64"), module.LAYOUTS[0], np.random.default_rng(0))[0])
-    return {"family": family, "target": name, "size": MATRIX_SIZE if rank == 2 else VECTOR_SIZE,
-            "dtype": "float64", "layout": module.LAYOUTS[0]}
+    record = kernels.family(family)
+    return {"family": family, "target": name, "size": MATRIX_SIZE if record.kind == "matrix" else VECTOR_SIZE,
+            "dtype": "float64", "layout": record.layouts[0]}
 
 
 class Instructions:

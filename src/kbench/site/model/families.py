@@ -1,29 +1,19 @@
-"""What the site knows about kernel families, all behind :func:`families`.
-
-Today it asks the ``kernels`` package for the family names, their layouts (``LAYOUTS``, default first), the
-registered targets and their devices, and counts the work of a call by building inputs
-(``work(*make_inputs(...))``), extrapolating a power law above :data:`WORK_INPUT_LIMIT`. What the package does
-not say (the operand shape and the rate that fits a family) is kept in :data:`_SITE_FACTS`. When ``kernels``
-records a ``Family`` with shape, layouts and ``work(size, dtype, layout)`` from sizes alone, :func:`families`
-is the one function to point at it.
+"""What the site knows about kernel families, all behind :func:`families`: the ``kernels`` package's ``Family``
+records (shape, layouts with the default first, ``work(size, dtype, layout)`` from the size alone) and the
+registry's targets and devices. Matrix families are read in GFLOP/s, vector families in GB/s of minimum traffic.
+Only when the package cannot be imported where the site is built does the site fall back on a list of names.
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 import re
 from typing import Callable, Dict, Optional, Tuple
 
 # Used when the kernels package cannot be imported where the site is built.
 FALLBACK_FAMILIES = ("matmul", "sumsq", "gauss", "sincos", "normalise", "pipeline", "fastmath")
-# family -> (shape, rate): "matrix" families take n x n operands and are read in GFLOP/s; the rest take vectors
-# of n elements and are read in GB/s of minimum traffic.
-_SITE_FACTS = {"matmul": ("matrix", "gflops")}
+# what a family is taken to be when the package says nothing about it: n-element vectors, read in GB/s
 _VECTOR = ("vector", "gbps")
-
-# Inputs above this many bytes are not built to count work: it is extrapolated from two smaller sizes.
-WORK_INPUT_LIMIT = 64 * 2 ** 20
 
 Work = Tuple[float, float]  # (flops, bytes of minimum traffic) of one call
 
@@ -87,17 +77,14 @@ def kernels_module():
 
 
 def _family_from_kernels(k, name: str) -> Family:
-    shape, rate = _SITE_FACTS.get(name, _VECTOR)
-    try:
-        layouts = tuple(k.family_module(name).LAYOUTS)
-    except Exception:
-        layouts = ()
-    try:
-        targets = tuple(k.target_names(name))
-        devices = {t: k.get_target(name, t).device for t in targets}
-    except Exception:
-        targets, devices = (), {}
-    return Family(name, shape, rate, layouts, targets, devices, functools.partial(_work, name))
+    """The site's view of the package's ``Family`` record: shape, layouts, targets and the work of a call
+    from the size alone (``Family.work``, no arrays built)."""
+    record = k.family(name)
+    shape = record.kind
+    rate = "gflops" if shape == "matrix" else "gbps"
+    targets = tuple(k.target_names(name))
+    devices = {t: k.get_target(name, t).device for t in targets}
+    return Family(name, shape, rate, tuple(record.layouts), targets, devices, functools.partial(_work, name))
 
 
 @functools.lru_cache(maxsize=None)
@@ -106,13 +93,13 @@ def families() -> Dict[str, Family]:
     when the kernels package cannot be imported)."""
     k = kernels_module()
     if k is None:
-        return {n: Family(n, *_SITE_FACTS.get(n, _VECTOR), (), (), {}) for n in FALLBACK_FAMILIES}
+        return {n: Family(n, *_VECTOR, (), (), {}) for n in FALLBACK_FAMILIES}
     return {n: _family_from_kernels(k, n) for n in k.families()}
 
 
 def family(name: str) -> Family:
     """The family called ``name``; an unknown one is a vector family the registry knows nothing about."""
-    return families().get(name) or Family(name, *_SITE_FACTS.get(name, _VECTOR), (), (), {})
+    return families().get(name) or Family(name, *_VECTOR, (), (), {})
 
 
 def family_of(benchmark: str) -> Optional[str]:
@@ -124,53 +111,13 @@ def family_of(benchmark: str) -> Optional[str]:
 # --------------------------------------------------------------------------------------------- work counts
 
 @functools.lru_cache(maxsize=None)
-def _work_direct(name: str, size: int, dtype: str, layout: str) -> Optional[Tuple[float, float, float]]:
-    """(flops, bytes, input bytes) from ``work(*make_inputs(size, ...))``."""
-    import numpy as np
-
+def _work(name: str, size: int, dtype: str, layout: str) -> Optional[Work]:
+    """(flops, bytes of minimum traffic) of one call of family ``name`` at ``size``, from its record."""
     k = kernels_module()
     if k is None:
         return None
     try:
-        module = k.family_module(name)
-        args = module.make_inputs(int(size), np.dtype(dtype), layout, np.random.default_rng(0))
-        w = module.work(*args)
-        nbytes = float(sum(getattr(a, "nbytes", 0) for a in args))
-        return float(w["flops"]), float(w["bytes"]), nbytes
-    except Exception:
+        w = k.family(name).work(int(size), dtype, layout)
+    except Exception:  # a family that cannot count this combination: the views show no rate
         return None
-
-
-@functools.lru_cache(maxsize=None)
-def _work(name: str, size: int, dtype: str, layout: str) -> Optional[Work]:
-    """(flops, bytes) of one call of family ``name`` at ``size``: the family's own ``work(*make_inputs(...))``.
-
-    Building inputs of 10^8 elements or 8192^2 matrices only to read their shapes would take gigabytes, so
-    above :data:`WORK_INPUT_LIMIT` the counts come from the two largest affordable sizes (``size / 2^k`` and
-    half of that) and the power law through them. The families' counts are monomials in the size (2n, 2n^3,
-    3n^2 x itemsize), for which this is exact."""
-    small = _work_direct(name, 64, dtype, layout)
-    if small is None:
-        return None
-    twice = _work_direct(name, 128, dtype, layout)
-    mem_exp = math.log2(twice[2] / small[2]) if twice and small[2] > 0 and twice[2] > 0 else None
-    estimate = small[2] * (size / 64) ** mem_exp if mem_exp is not None else 0.0
-    if estimate <= WORK_INPUT_LIMIT or size <= 128:
-        direct = _work_direct(name, size, dtype, layout)
-        return (direct[0], direct[1]) if direct else None
-    k = 1
-    while size // 2 ** k > 128 and small[2] * ((size // 2 ** k) / 64) ** mem_exp > WORK_INPUT_LIMIT:
-        k += 1
-    s1 = size // 2 ** k
-    s0 = max(s1 // 2, 1)
-    w1, w0 = _work_direct(name, s1, dtype, layout), _work_direct(name, s0, dtype, layout)
-    if not w0 or not w1:
-        return None
-    out = []
-    for i in (0, 1):
-        if w0[i] <= 0 or w1[i] <= 0:
-            out.append(0.0)
-            continue
-        exponent = math.log(w1[i] / w0[i]) / math.log(s1 / s0)
-        out.append(w1[i] * (size / s1) ** exponent)
-    return out[0], out[1]
+    return float(w["flops"]), float(w["bytes"])
