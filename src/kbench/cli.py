@@ -20,6 +20,7 @@ COMMANDS = {
     "release-check": ("kbench.release", "compare two Numba releases on the suite and report regressions"),
     "bisect": ("kbench.bisect", "find the first Numba release at which a benchmark got slower"),
     "noise": ("kbench.noise", "how far two runs of the same commit and environment differ, per benchmark"),
+    "inject": ("kbench.inject", "slowdowns of known size, measured with asv, and what the release check flags"),
     "power": ("kbench.power", "the smallest slowdown the release check sees here, per parameter set, from reports"),
     "selfcheck": ("kbench.selfcheck", "check that the suite's timings agree with an in-process timeit"),
     "watch": ("kbench.watch", "the Numba release watcher: the next release to check, the record, the issue"),
