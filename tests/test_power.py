@@ -65,3 +65,24 @@ def test_cli_renders_and_refuses_what_is_not_a_report(tmp_path, capsys):
     bad.write_text(json.dumps({"kind": "something else"}))
     assert cli.main(["power", str(bad)]) == 2
     assert "not a kbench release-check report" in capsys.readouterr().err
+
+
+def test_history_thresholds_follow_the_spread_with_a_floor():
+    assert power.history_threshold(0.0) == power.THRESHOLD_FLOOR
+    quiet, noisy = power.history_threshold(0.005), power.history_threshold(0.05)
+    assert quiet == 0.05 and noisy == pytest.approx(0.24)  # exp(3 * sqrt(2) * 0.05) - 1 = 0.236, rounded up
+    with pytest.raises(ValueError):
+        power.history_threshold(float("nan"))
+
+
+def test_thresholds_file_has_one_anchored_entry_per_parameter_set(tmp_path, capsys):
+    import re
+    good = tmp_path / "aa.json"
+    good.write_text(json.dumps(_report([_row("a.A.time_x", _noisy(0.2, 8, 11), _noisy(0.2, 8, 12))])))
+    out = tmp_path / "thr.json"
+    assert cli.main(["power", str(good), "--trials", "20", "--thresholds", str(out)]) == 0
+    capsys.readouterr()
+    thr = json.loads(out.read_text())
+    (regex, value), = thr.items()
+    assert re.match(regex, "a.A.time_x(1000)") and not re.match(regex, "a.A.time_x(10000)")
+    assert value > power.THRESHOLD_FLOOR

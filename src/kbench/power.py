@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import statistics
 import sys
 import warnings
@@ -127,6 +128,33 @@ def analyse(report: Mapping[str, Any], slowdowns: Sequence[float] = DEFAULT_SLOW
             "rows": rows, "summary": summary, "rule": stats.TEST}
 
 
+THRESHOLD_Z = 3.0  # a step of 3 standard deviations of a two-run difference: about 0.3 % of unchanged pairs
+THRESHOLD_FLOOR = 0.05  # asv's history never flags less than this, however quiet a benchmark is
+
+
+def history_threshold(spread: float, z: float = THRESHOLD_Z, floor: float = THRESHOLD_FLOOR) -> float:
+    """The relative step asv's history page should need before it marks a regression on a series whose round
+    medians spread by ``spread`` (log standard deviation): asv compares one run per commit, so two runs
+    differ with a log standard deviation of sqrt(2) x spread, and a step must pass z of those. Rounded up to a
+    whole percent, never below ``floor``."""
+    if not math.isfinite(spread) or spread < 0:
+        raise ValueError(f"spread must be a finite non-negative number, got {spread!r}")
+    step = math.exp(z * math.sqrt(2.0) * spread) - 1.0
+    return max(floor, math.ceil(step * 100.0 - 1e-9) / 100.0)
+
+
+def thresholds(results_list: Sequence[Mapping[str, Any]]) -> Dict[str, float]:
+    """asv ``regressions_thresholds`` entries, one anchored regex per measured parameter set (asv matches
+    ``name(v1, v2)`` and takes the largest matching threshold); the largest over every report given."""
+    out: Dict[str, float] = {}
+    for result in results_list:
+        for row in result["rows"]:
+            combo = ", ".join(str(v) for v in row["params"].values())
+            key = "^" + re.escape(f"{row['benchmark']}({combo})" if combo else row["benchmark"]) + "$"
+            out[key] = max(out.get(key, 0.0), history_threshold(row["spread"]))
+    return dict(sorted(out.items()))
+
+
 def render(result: Mapping[str, Any]) -> str:
     summ = result["summary"]
     head = ["benchmark", "params", "time", "spread"] + [f"P(flag +{float(x) - 1:.0%})" for x in result["rows"][0]
@@ -160,6 +188,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trials", type=_options.option_type("--trials", _options.positive_int),
                         default=DEFAULT_TRIALS, help="simulated checks per cell (default %(default)s)")
     parser.add_argument("--json", metavar="PATH", help="also write the tables as JSON")
+    parser.add_argument("--thresholds", metavar="PATH",
+                        help="write asv regressions_thresholds derived from the measured spread (JSON: anchored "
+                             "regex per parameter set -> relative step; see docs/release-check.md)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -178,4 +209,6 @@ def main(args: argparse.Namespace) -> int:
         print(render(result))
     if args.json:
         _io.atomic_write_json(args.json, report_md.json_safe(out))
+    if args.thresholds:
+        _io.atomic_write_json(args.thresholds, thresholds(out))
     return 0
