@@ -22,8 +22,14 @@ from asv import environment as asv_environment  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 CONF_PATH = ROOT / "asv.conf.json"
 
-# Newest patch of each of the four newest Numba minor series, with the llvmlite each one is built against.
-EXPECTED_PAIRS = {"0.65.1": "0.47.0", "0.66.0": "0.48.0", "0.67.0": "0.49.0", "0.68.1": "0.50.0"}
+# Newest patch of each Numba minor series from 0.58 on (every one that installs on Python 3.11 from wheels),
+# with the llvmlite each one is built against and the newest NumPy it accepts (pip's answer for numba==X).
+EXPECTED_PAIRS = {"0.58.1": "0.41.1", "0.59.1": "0.42.0", "0.60.0": "0.43.0", "0.61.2": "0.44.0",
+                  "0.62.1": "0.45.1", "0.63.1": "0.46.0", "0.64.0": "0.46.0", "0.65.1": "0.47.0",
+                  "0.66.0": "0.48.0", "0.67.0": "0.49.0", "0.68.1": "0.50.0"}
+EXPECTED_NUMPY = {"0.58.1": "1.26.4", "0.59.1": "1.26.4", "0.60.0": "2.0.2", "0.61.2": "2.2.6",
+                  "0.62.1": "2.3.5", "0.63.1": "2.3.5", "0.64.0": "2.4.6", "0.65.1": "2.4.6",
+                  "0.66.0": "2.4.6", "0.67.0": "2.4.6", "0.68.1": "2.4.6"}
 
 # names asv's code uses for a config object
 _CONF_NAMES = {"conf", "config", "_conf", "_config"}
@@ -154,16 +160,25 @@ def test_matrix_pairs_each_numba_with_its_llvmlite(conf):
     assert pairs == EXPECTED_PAIRS
 
 
-def test_matrix_is_the_four_newest_minor_series(conf):
+def test_matrix_is_ten_or_more_consecutive_minor_series(conf):
     minors = sorted(int(v.split(".")[1]) for v in {r["numba"] for r in _matrix_envs(conf)})
-    assert len(minors) == 4
-    assert minors == list(range(minors[0], minors[0] + 4)), "consecutive minor series"
+    assert len(minors) >= 10
+    assert minors == list(range(minors[0], minors[0] + len(minors))), "consecutive minor series"
 
 
 def test_matrix_pins_numpy_and_scipy(conf):
-    for reqs in _matrix_envs(conf):
-        assert re.fullmatch(r"2\.4\.\d+", reqs["numpy"]), reqs  # numba 0.65/0.66 need numpy < 2.5
+    envs = _matrix_envs(conf)
+    assert {reqs["numba"]: reqs["numpy"] for reqs in envs} == EXPECTED_NUMPY
+    for reqs in envs:
         assert reqs.get("scipy"), reqs
+
+
+def test_the_first_numpy_of_the_matrix_is_the_newest(raw):
+    """Release checks pin every side to the first NumPy of the matrix and let pip relax it only when that
+    Numba refuses it, so the first must be the newest (an older one would be kept for new releases)."""
+    from packaging.version import Version
+    numpys = raw["matrix"]["req"]["numpy"]
+    assert numpys[0] == str(max(Version(v) for v in numpys))
 
 
 def test_env_names_say_which_numba(conf):

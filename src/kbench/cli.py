@@ -18,6 +18,7 @@ COMMANDS = {
     "run": ("kbench.suite", "set up and run the asv suite on this machine, then build the site"),
     "site": ("kbench.site", "build the results site (asv publish plus our extra views) into the html folder"),
     "release-check": ("kbench.release", "compare two Numba releases on the suite and report regressions"),
+    "history": ("kbench.history", "compare every consecutive pair of a chain of Numba releases in one run"),
     "bisect": ("kbench.bisect", "find the first Numba release at which a benchmark got slower"),
     "noise": ("kbench.noise", "how far two runs of the same commit and environment differ, per benchmark"),
     "inject": ("kbench.inject", "slowdowns of known size, measured with asv, and what the release check flags"),

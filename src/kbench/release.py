@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from . import _io, _options, checkrun, compare, pypi, repo, results, stats
 from . import report as report_md
@@ -53,6 +53,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidate", metavar="VERSION",
                         type=_options.option_type("--candidate", _options.version),
                         help="Numba release under test (default: the newest release on the package index)")
+    add_check_arguments(parser)
+
+
+def add_check_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of every check that compares releases (``release-check`` and ``history``)."""
     parser.add_argument("--bench", metavar="REGEX", nargs="+", action="extend",
                         type=_options.option_type("--bench", _options.regex),
                         help="only benchmarks matching one of these regular expressions (asv --bench)")
@@ -96,6 +101,7 @@ class ReleaseCheck(checkrun.Setup):
     confirm: int = DEFAULT_CONFIRM  # confirmation stages at most (0: none)
     confirm_rounds: Optional[int] = None  # rounds each stage adds (default: the first pass's)
     confirm_budget_s: Optional[float] = None  # no new stage starts after this many seconds of the check
+    _infos: Dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False)  # benchmarks.json
 
     def __post_init__(self) -> None:
         if self.output_dir is None:
@@ -120,10 +126,24 @@ class ReleaseCheck(checkrun.Setup):
             except InvalidVersion:
                 raise CheckError(f"--{label} {v!r} is not a version number") from None
         check_on_index(index or pypi.ReleaseIndex("numba"), [baseline, candidate])
-        return cls(baseline=baseline, candidate=candidate, bench=list(args.bench or []),
-                   confirm=args.confirm, confirm_rounds=args.confirm_rounds,
-                   confirm_budget_s=None if args.confirm_budget is None else 60.0 * args.confirm_budget,
-                   output_dir=Path(args.output).resolve() if args.output else None, **setup)
+        return cls(baseline=baseline, candidate=candidate, **cls.check_options(args), **setup)
+
+    @staticmethod
+    def check_options(args: argparse.Namespace) -> Dict[str, Any]:
+        """The keyword arguments of :func:`add_check_arguments`'s options (beyond the Setup's)."""
+        return dict(bench=list(args.bench or []), confirm=args.confirm, confirm_rounds=args.confirm_rounds,
+                    confirm_budget_s=None if args.confirm_budget is None else 60.0 * args.confirm_budget,
+                    output_dir=Path(args.output).resolve() if args.output else None)
+
+    # -- what is compared: a release check is the one-pair case of a chain of releases ------------------------
+    def releases(self) -> List[str]:
+        """The Numba releases measured, in order; each consecutive pair is compared."""
+        return [self.baseline, self.candidate]
+
+    @property
+    def pairs(self) -> List[Tuple[int, int]]:
+        n = len(self.releases())
+        return [(i, i + 1) for i in range(n - 1)]
 
     def sides(self, conf: Dict[str, Any]) -> List[SideSpec]:
         """Baseline and candidate, each tagged so that their results are files of their own (an A/A check's two
@@ -146,57 +166,57 @@ class ReleaseCheck(checkrun.Setup):
                 print(f"kbench:   note: {note}", file=sys.stderr)
         machine = checkrun.ensure_machine(self.machine)
         problems: List[str] = []
-        alpha = self.alpha_per_look
         stages: List[Dict[str, Any]] = []
         with tempfile.TemporaryDirectory(prefix="kbench-release-check-") as tmp:
             config_file = Path(tmp) / "asv.conf.json"
             env_names, env_paths = self.environments(conf, sides, config_file)
             started_ms = (time.time() - 1.0) * 1000.0  # asv's started_at is a JS timestamp
             rc, tail = checkrun.run_asv(self.asv_run_args(config_file, commit, machine, self.bench), cwd=self.repo)
-            infos, selection, side_results = self._read_sides(sides, env_names, env_paths, machine, commit,
-                                                              started_ms, problems)
-            rows = compare.compare_sides(side_results[0], side_results[1], self.factor, alpha,
-                                         expected=selection, infos=infos, samples_per_round=self.samples_per_round)
+            side_results = self._read_sides(sides, env_names, env_paths, machine, commit, started_ms, problems)
+            rows = self._compare(*side_results)
             extra: Dict[Any, int] = {}
             # confirmation (Pinpoint's approach): more rounds for the undecided and borderline rows only
             while rc == 0 and len(stages) < self.confirm:
-                pending = [r for r in rows if stats.needs_confirmation(r.status, r.ratio, r.gates or
-                                                                       r.type in stats.GATING_TYPES, self.factor)]
+                pending = {(p, self._key(r)): r for p, prows in rows.items() for r in prows
+                           if stats.needs_confirmation(r.status, r.ratio, r.gates or r.type in stats.GATING_TYPES,
+                                                       self.factor)}
                 if not pending:
                     break
+                rerun = {self._key(r): r for r in pending.values()}
                 if self.confirm_budget_s is not None and time.time() - t0 > self.confirm_budget_s:
                     stages.append({"stage": len(stages) + 1, "rows": len(pending), "skipped": "budget spent"})
                     break
                 s0 = time.time()
-                before = {self._key(r): r.status for r in pending}
                 print(f"kbench: confirmation stage {len(stages) + 1}: {len(pending)} row(s) undecided or close "
                       f"to the factor, {self.rounds_to_confirm} more round(s) each", file=sys.stderr)
                 rc, tail = checkrun.run_asv(self.asv_run_args(config_file, commit, machine,
-                                                              self._regexes(pending), rounds=self.rounds_to_confirm,
+                                                              self._regexes(rerun.values()),
+                                                              rounds=self.rounds_to_confirm,
                                                               append=True), cwd=self.repo)
-                for key in before:
+                for key in pending:
                     extra[key] = extra.get(key, 0) + self.rounds_to_confirm
-                infos, selection, side_results = self._read_sides(sides, env_names, env_paths, machine, commit,
-                                                                  started_ms, problems if rc else [])
-                rows = compare.compare_sides(side_results[0], side_results[1], self.factor, alpha,
-                                             expected=selection, infos=infos,
-                                             samples_per_round=self.samples_per_round)
-                after = {self._key(r): r.status for r in rows if self._key(r) in before}
+                side_results = self._read_sides(sides, env_names, env_paths, machine, commit, started_ms,
+                                                problems if rc else [])
+                rows = self._compare(*side_results)
+                after = {(p, self._key(r)): r.status for p, prows in rows.items() for r in prows
+                         if (p, self._key(r)) in pending}
                 stages.append({"stage": len(stages) + 1, "rows": len(pending), "rounds": self.rounds_to_confirm,
                                "seconds": round(time.time() - s0, 1),
-                               "decided": sum(1 for k, st in after.items() if st != stats.UNDECIDED),
+                               "decided": sum(1 for st in after.values() if st != stats.UNDECIDED),
                                "still_undecided": sum(1 for st in after.values() if st == stats.UNDECIDED)})
-            for r in rows:
-                if extra.get(self._key(r)):
-                    r.detail = (r.detail + "; " if r.detail else "") + \
-                        f"{r.status} after {extra[self._key(r)]} confirmation round(s)"
+            for p, prows in rows.items():
+                for r in prows:
+                    if extra.get((p, self._key(r))):
+                        r.detail = (r.detail + "; " if r.detail else "") + \
+                            f"{r.status} after {extra[(p, self._key(r))]} confirmation round(s)"
         wall = time.time() - t0
         if rc == checkrun.INTERRUPTED:
             problems.append("interrupted (Ctrl-C): the report holds the results asv saved before it stopped")
         elif rc != 0:
             problems.append(f"asv run exited with status {rc}" + (
                 " (a benchmark failed or an environment could not be built)" if rc == 2 else ""))
-        failed = compare.rows_with(rows, compare.FAILED)
+        all_rows = [r for prows in rows.values() for r in prows]
+        failed = {(r.benchmark, r.params_text, r.detail): r for r in compare.rows_with(all_rows, compare.FAILED)}
         for s, side in zip(sides, side_results):
             values = list(side.measurements.values())
             if values and all(m.failed for m in values):
@@ -204,28 +224,47 @@ class ReleaseCheck(checkrun.Setup):
                                 f"probably could not be built or cannot import the project; see asv's output")
         if failed:
             problems.append(f"{len(failed)} benchmark result(s) failed: " + "; ".join(
-                f"{r.benchmark}{'(' + r.params_text + ')' if r.params else ''} {r.detail}" for r in failed[:10])
+                f"{b}{'(' + pt + ')' if pt else ''} {d}" for (b, pt, d) in list(failed)[:10])
                 + (" ..." if len(failed) > 10 else ""))
-        if not any(r.ratio is not None for r in rows) and not compare.rows_with(rows, compare.SKIPPED):
+        if not any(r.ratio is not None for r in all_rows) and not compare.rows_with(all_rows, compare.SKIPPED):
             problems.append("nothing ran: no benchmark produced a result on both sides"
                             + (f" (--bench {' '.join(self.bench)})" if self.bench else ""))
         if problems and rc != 0:
             problems.append("last asv output:\n    " + "\n    ".join(tail[-25:]))
 
-        regressions = [r for r in rows if r.gates]
-        status = 2 if problems else (1 if regressions else 0)
-        report = self._report(commit, machine, sides, side_results, rows, problems, status, wall)
-        report["confirmation"] = stages
-        md = report_md.render_release_check(report)
-        # the run id keeps every report: a second check of the same pair (an A/A, a re-run) adds a file
-        stem = f"release-check-{self.baseline}-vs-{self.candidate}-{self.run_id}"
-        _io.atomic_write_text(self.output_dir / f"{stem}.md", md)
-        _io.atomic_write_json(self.output_dir / f"{stem}.json", report_md.json_safe(report))
-        print(md)
-        print(f"kbench: report written to {self.output_dir / stem}.md and .json", file=sys.stderr)
+        status = 2 if problems else (1 if any(r.gates for r in all_rows) else 0)
+        versions = self.releases()
+        written = []
+        for (i, j), prows in rows.items():
+            pair_status = 2 if problems else (1 if any(r.gates for r in prows) else 0)
+            report = self._report(commit, machine, (versions[i], versions[j]), (side_results[i], side_results[j]),
+                                  prows, problems, pair_status, wall)
+            report["confirmation"] = stages
+            md = report_md.render_release_check(report)
+            # the run id keeps every report: a second check of the same pair (an A/A, a re-run) adds a file
+            stem = f"release-check-{versions[i]}-vs-{versions[j]}-{self.run_id}"
+            _io.atomic_write_text(self.output_dir / f"{stem}.md", md)
+            _io.atomic_write_json(self.output_dir / f"{stem}.json", report_md.json_safe(report))
+            written.append((stem, report, md))
+        self.finish(written, status, wall)
         for p in problems:
             print(f"kbench release-check: {p}", file=sys.stderr)
         return status
+
+    def finish(self, written, status: int, wall: float) -> None:
+        """Print what was written: the one report of a release check."""
+        for stem, _report, md in written:
+            print(md)
+            print(f"kbench: report written to {self.output_dir / stem}.md and .json", file=sys.stderr)
+
+    def _compare(self, *side_results) -> Dict[Tuple[int, int], List[Any]]:
+        """The rows of every consecutive pair, each pair its own family at :attr:`alpha_per_look`."""
+        infos = self._infos
+        selection = results.select_combinations(infos, self.bench) if infos else None
+        return {(i, j): compare.compare_sides(side_results[i], side_results[j], self.factor, self.alpha_per_look,
+                                              expected=selection, infos=infos,
+                                              samples_per_round=self.samples_per_round)
+                for i, j in self.pairs}
 
     # -- confirmation ------------------------------------------------------------------------------------------
     @property
@@ -235,7 +274,8 @@ class ReleaseCheck(checkrun.Setup):
 
     @property
     def alpha_per_look(self) -> float:
-        return stats.alpha_per_look(self.alpha, self.looks)
+        """alpha shared (Bonferroni) by the looks and by the release pairs; Holm within each pair."""
+        return stats.alpha_per_look(self.alpha, self.looks) / len(self.pairs)
 
     @property
     def rounds_to_confirm(self) -> int:
@@ -254,8 +294,8 @@ class ReleaseCheck(checkrun.Setup):
         return [results.bench_regex(name, cs) for name, cs in combos.items()]
 
     def _read_sides(self, sides, env_names, env_paths, machine, commit, started_ms, problems):
-        """(benchmark infos, selection, the two :class:`kbench.results.Side`) as the result files hold them now;
-        what cannot be read goes to ``problems``."""
+        """The :class:`kbench.results.Side` of every environment as the result files hold them now (and the
+        benchmark infos in ``self._infos``); what cannot be read goes to ``problems``."""
         benchmarks_json = self.results_dir / "benchmarks.json"
         infos = {}
         if benchmarks_json.is_file():
@@ -288,20 +328,21 @@ class ReleaseCheck(checkrun.Setup):
             side.env["results_file"] = str(path)
             side.env["machine"] = machine
             side_results.append(side)
-        return infos, selection, side_results
+        self._infos = infos
+        return side_results
 
-    def _report(self, commit, machine, sides, side_results, rows, problems, status, wall) -> Dict[str, Any]:
+    def _report(self, commit, machine, versions, side_results, rows, problems, status, wall) -> Dict[str, Any]:
         return {
             "kind": "kbench-release-check",
             "format": 1,
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "baseline": {"version": self.baseline, "env": side_results[0].env},
-            "candidate": {"version": self.candidate, "env": side_results[1].env},
+            "baseline": {"version": versions[0], "env": side_results[0].env},
+            "candidate": {"version": versions[1], "env": side_results[1].env},
             "commit": commit,
             "machine": machine,
             "python": self.python,
             "settings": dict(self.settings(), quick=self.quick, bench=self.bench, looks=self.looks,
-                             confirm=self.confirm, confirm_rounds=self.rounds_to_confirm,
+                             confirm=self.confirm, confirm_rounds=self.rounds_to_confirm, pairs=len(self.pairs),
                              exact_series=list(stats.EXACT_SERIES), exact_tolerance=stats.EXACT_TOLERANCE,
                              results_dir=str(self.results_dir), config=str(self.config_path)),
             "summary": compare.summarise(rows),

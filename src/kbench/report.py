@@ -8,7 +8,7 @@ ordered by the size of their change). A row is the JSON form of :class:`kbench.c
 JSON reports store it; :func:`json_safe` makes those reports strict JSON.
 
 The renderers take what the commands computed and return the text: :func:`render_comparison`,
-:func:`render_release_check`, :func:`render_bisect`, :func:`render_noise`, :func:`render_issue_body`.
+:func:`render_release_check`, :func:`render_history`, :func:`render_bisect`, :func:`render_noise`, :func:`render_issue_body`.
 """
 from __future__ import annotations
 
@@ -118,10 +118,15 @@ def rule_text(s: Mapping[str, Any]) -> str:
 
 def _alpha_text(s: Mapping[str, Any]) -> str:
     looks = s.get("looks") or 1
-    if looks <= 1:
+    pairs = s.get("pairs") or 1
+    if looks <= 1 and pairs <= 1:
         return f"{s['alpha']:g}"
-    return (f"{s['alpha'] / looks:.3g}, that is {s['alpha']:g} shared by the first pass and up to {looks - 1} "
-            f"confirmation stage(s)")
+    shares = []
+    if pairs > 1:
+        shares.append(f"the {pairs} release pairs of one history run")
+    if looks > 1:
+        shares.append(f"the first pass and up to {looks - 1} confirmation stage(s)")
+    return f"{s['alpha'] / looks / pairs:.3g}, that is {s['alpha']:g} shared by " + " and by ".join(shares)
 
 
 def json_safe(obj: Any) -> Any:
@@ -270,6 +275,43 @@ def render_release_check(report: Mapping[str, Any]) -> str:
             f"{summ.get('total', 0)} parameter combinations: " + counts_text(summ) + ".",
             f"Values are medians of the recorded samples ± half the interquartile range; n is the number of "
             f"samples (rounds × samples per round). Wall time {report['wall_seconds']:.0f} s.", ""]
+    return "\n".join(out)
+
+
+def change_text(change: Row, limit: int = 0) -> str:
+    """``zoo.Zoo.time_fancy_gather (case=...) 2.24x``: one change of a history pair, named briefly."""
+    params = format_params(change.get("params") or {})
+    return f"`{change['benchmark']}`" + (f" ({params})" if params else "") + f" {format_ratio(change.get('ratio'))}×"
+
+
+def render_history(summary: Mapping[str, Any]) -> str:
+    """The Markdown of a ``kbench history`` run: one row per consecutive release pair."""
+    releases = summary["releases"]
+    s = summary.get("settings") or {}
+    out = [f"# Numba release history: {releases[0]} → {releases[-1]}", "",
+           f"{len(releases)} releases ({', '.join(releases)}), every consecutive pair compared at commit "
+           f"`{str(summary.get('commit') or '?')[:12]}` on machine `{summary.get('machine')}`, Python "
+           f"{summary.get('python')}, in one run with one environment per release. "
+           + (rule_text(s) if s else "") + (f" Benchmarks: `{'`, `'.join(s['bench'])}`." if s.get("bench") else ""),
+           ""]
+    if summary.get("problems"):
+        out += ["## Problems", ""] + [f"- {p}" for p in summary["problems"]] + [""]
+    out += ["## Pairs", "", table(
+        ["pair", "slower (regressions)", "faster (improvements)", "undecided", "unchanged", "compared", "report"],
+        [[f"{p['baseline']} → {p['candidate']}",
+          "; ".join(change_text(c) for c in p["regressions"]) or "none",
+          "; ".join(change_text(c) for c in p["improvements"]) or "none",
+          str(p["summary"].get(stats.UNDECIDED, 0)), str(p["summary"].get(stats.UNCHANGED, 0)),
+          str(p["summary"].get("compared", 0)), f"[{p['report']}]({p['report']}.md)"]
+         for p in summary["pairs"]]), ""]
+    stages = summary.get("confirmation") or []
+    if stages:
+        out += ["Confirmation stages (shared by all pairs): " + "; ".join(
+            f"stage {st['stage']}: " + (f"{st['rows']} row(s) not run ({st['skipped']})" if st.get("skipped") else
+                                       f"{st['rows']} row(s), +{st['rounds']} rounds, {st['decided']} decided, "
+                                       f"{st['still_undecided']} still undecided, {st['seconds']:.0f} s")
+            for st in stages) + ".", ""]
+    out += [f"Wall time {summary.get('wall_seconds', 0):.0f} s. Exit status {summary.get('exit_status')}.", ""]
     return "\n".join(out)
 
 
