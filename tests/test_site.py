@@ -452,6 +452,47 @@ def test_releases_page_shows_the_verdicts_of_current_reports(tmp_path):
     assert "run broke" in report.build_report(broken, "y", {})
 
 
+def test_releases_page_leads_with_the_release_history(tmp_path):
+    """A kbench history run: one row per consecutive pair, only backed verdicts named, linked to the pair's
+    report; the history comes before the list of reports, and its summary file is no 'damaged report'."""
+    from kbench import history as khistory
+    from kbench.site.model import records
+    reg = {"benchmark": REGRESSED[0], "params": {k: repr(v) for k, v in REGRESSED[1].items()}, "type": "time",
+           "unit": "seconds", "status": compare.REGRESSION, "gates": True, "ratio": 2.24, "p_value": 1e-7,
+           "q_value": 7e-6, "test": compare.TEST}
+    folder = tmp_path / "release-checks"
+    folder.mkdir()
+    pair_reports = []
+    for b, c, rows in (("0.65.1", "0.66.0", [reg]), ("0.66.0", "0.67.0", [])):
+        rep = _current_report(1 if rows else 0, rows, {compare.REGRESSION: len(rows), compare.UNCHANGED: 7,
+                                                       "compared": 7 + len(rows), "total": 7 + len(rows)})
+        rep["baseline"], rep["candidate"] = {"version": b}, {"version": c}
+        stem = f"release-check-{b}-vs-{c}-20261202T200000Z"
+        (folder / f"{stem}.json").write_text(json.dumps(rep))
+        pair_reports.append((stem, rep, ""))
+    chain = khistory.ReleaseHistory.__new__(khistory.ReleaseHistory)  # only summary(): no config needed
+    chain.chain, chain.run_id, chain.python = ["0.65.1", "0.66.0", "0.67.0"], "20261202T200000Z", "3.11"
+    summary = khistory.ReleaseHistory.summary(chain, pair_reports, 1, 3000.0)
+    (folder / "history-0.65.1-to-0.67.0-20261202T200000Z.json").write_text(json.dumps(summary))
+    problems = []
+    reports = records.load_release_checks(tmp_path, problems)
+    histories = records.load_histories(tmp_path, problems)
+    assert problems == [] and len(reports) == 2 and len(histories) == 1
+    m = model.Model(results_dir=tmp_path, machines={}, benchmarks={}, reports=reports, histories=histories)
+    page = pages.releases.build(m)["releases.html"]
+    assert page.index('id="history"') < page.index('id="reports"')
+    row = page.split("0.65.1 \u2192 0.66.0</td>", 1)[1].split("</tr>", 1)[0]
+    assert REGRESSED[0] in row and "2.24\u00d7" in row and "q 7e-06" in row
+    assert "release-checks/release-check-0.65.1-vs-0.66.0-20261202T200000Z.html" in row
+    quiet = page.split("0.66.0 \u2192 0.67.0</td>", 1)[1].split("</tr>", 1)[0]
+    assert quiet.count(">none<") == 2
+    (folder / "history-broken.json").write_text("{not json")
+    problems = []
+    assert len(records.load_histories(tmp_path, problems)) == 1 and "unreadable release history" in problems[0]
+    empty = model.Model(results_dir=tmp_path, machines={}, benchmarks={}, reports=[])
+    assert "No <code>kbench history</code> run" in pages.releases.build(empty)["releases.html"]
+
+
 def test_views_open_on_the_newest_commit(tmp_path):
     """The newest commit measured only under the older Numba: the scaling, memory-order and roofline views
     still open on it (not on the newest Numba's older commit)."""

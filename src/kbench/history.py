@@ -30,7 +30,7 @@ from .checkrun import CheckError
 from .release_sides import SideSpec, check_on_index
 from .versions import parse as parse_version
 
-KIND = "kbench-release-history"
+KIND = report_md.HISTORY_KIND
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -22,6 +22,7 @@ from . import stats
 from .versions import parse as parse_version
 
 Row = Mapping[str, Any]  # the JSON form of kbench.compare.Row
+HISTORY_KIND = "kbench-release-history"  # the "kind" of a kbench history summary (release checks have none)
 
 
 # ---------------------------------------------------------------------------------------------------------------

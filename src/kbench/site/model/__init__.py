@@ -75,6 +75,7 @@ class Model:
     vendor_status: str = ""  # "" when asv's scripts were made local, else a warning
     problems: List[str] = dataclasses.field(default_factory=list)  # files left out because they are damaged
     history_notes: List[Dict[str, str]] = dataclasses.field(default_factory=list)
+    histories: List[Dict[str, Any]] = dataclasses.field(default_factory=list)  # kbench history runs, newest first
 
     @functools.cached_property
     def names(self) -> List[str]:
@@ -146,5 +147,7 @@ def load(results_dir: Path, asv_status: str = "", vendor_status: str = "") -> Mo
     machines = _records.load_machines(results_dir, benchmarks, problems)
     reports = _records.load_release_checks(results_dir, problems)
     notes = _records.load_history_notes(results_dir, problems)
+    histories = _records.load_histories(results_dir, problems)
     return Model(results_dir=results_dir, machines=machines, benchmarks=benchmarks, reports=reports,
-                 asv_status=asv_status, vendor_status=vendor_status, problems=problems, history_notes=notes)
+                 asv_status=asv_status, vendor_status=vendor_status, problems=problems, history_notes=notes,
+                 histories=histories)

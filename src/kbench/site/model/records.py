@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+from ... import report as _report
 from .. import _asv
 from .._asv import ResultFile
 
@@ -211,6 +212,8 @@ def load_release_checks(results_dir: Path, problems: Optional[List[str]] = None)
         except _asv.UnreadableFile as exc:
             _problem(problems, path, f"unreadable release-check report ({exc}); left out")
             continue
+        if isinstance(data, dict) and data.get("kind") == _report.HISTORY_KIND:
+            continue  # a history summary: read by load_histories
         if not isinstance(data, dict) or not ("baseline" in data and "candidate" in data):
             if path.name != "checked.json":  # the watcher's state file lives here too
                 _problem(problems, path, "not a release-check report; left out")
@@ -223,6 +226,25 @@ def load_release_checks(results_dir: Path, problems: Optional[List[str]] = None)
         reports.append(data)
     reports.sort(key=lambda r: str(r.get("created") or ""), reverse=True)
     return reports
+
+
+def load_histories(results_dir: Path, problems: Optional[List[str]] = None) -> List[Dict[str, Any]]:
+    """The summaries of ``kbench history`` runs (``history-*.json`` beside the release-check reports, each with
+    ``_path``), newest first."""
+    folder = results_dir / RELEASE_CHECKS
+    out: List[Dict[str, Any]] = []
+    for path in sorted(folder.glob("history-*.json")) if folder.is_dir() else []:
+        try:
+            data = _asv.read_json(path)
+        except _asv.UnreadableFile as exc:
+            _problem(problems, path, f"unreadable release history ({exc}); left out")
+            continue
+        if not isinstance(data, dict) or data.get("kind") != _report.HISTORY_KIND or not isinstance(data.get("pairs"), list):
+            _problem(problems, path, "not a release history summary; left out")
+            continue
+        out.append(dict(data, _path=path))
+    out.sort(key=lambda h: str(h.get("created") or ""), reverse=True)
+    return out
 
 
 def report_links(report: Dict[str, Any]) -> Dict[str, str]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import collections
 import dataclasses
 import math
-from typing import Any, Dict, List, Tuple
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
 
 from ... import compare as C
 from .records import Env, Machine, version_key
@@ -142,12 +143,56 @@ def verdict_rows(report: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 
 @dataclasses.dataclass
+class HistoryPair:
+    """One consecutive release pair of a ``kbench history`` run, with the verdicts of its report."""
+    baseline: str
+    candidate: str
+    regressions: List[Dict[str, Any]]  # benchmark, params, ratio, p_value, q_value (largest change first)
+    improvements: List[Dict[str, Any]]
+    summary: Dict[str, int]
+    report: Optional[Dict[str, Any]]  # the pair's release-check report, None when it is not in the folder
+
+
+@dataclasses.dataclass
+class History:
+    """A ``kbench history`` run: the chain of releases and its pairs, oldest first."""
+    machine: str
+    created: str
+    commit: str
+    releases: List[str]
+    pairs: List[HistoryPair]
+    exit_status: Optional[int]
+    problems: List[str]
+    wall_seconds: Optional[float]
+    settings: Dict[str, Any]
+
+
+def _history(summary: Dict[str, Any], reports_by_stem: Dict[str, Dict[str, Any]]) -> History:
+    pairs = []
+    for p in summary.get("pairs") or []:
+        pairs.append(HistoryPair(str(p.get("baseline")), str(p.get("candidate")), list(p.get("regressions") or []),
+                                 list(p.get("improvements") or []), dict(p.get("summary") or {}),
+                                 reports_by_stem.get(str(p.get("report")))))
+    return History(str(summary.get("machine")), str(summary.get("created") or ""), str(summary.get("commit") or ""),
+                   [str(v) for v in summary.get("releases") or []], pairs, summary.get("exit_status"),
+                   list(summary.get("problems") or []), summary.get("wall_seconds"), dict(summary.get("settings") or {}))
+
+
+def histories(model) -> List[History]:
+    """Every history run, newest first (verdicts only when the run did not break: a broken run's pairs are
+    shown, its verdicts are not trusted)."""
+    by_stem = {Path(r["_path"]).stem: r for r in model.reports if r.get("_path")}
+    return [_history(h, by_stem) for h in model.histories]
+
+
+@dataclasses.dataclass
 class ReleasesData:
     reports: List[Dict[str, Any]]
     machines: List[Tuple[Machine, List[Series]]]  # machines with at least one series
+    histories: List[History] = dataclasses.field(default_factory=list)  # newest first
 
 
 def build(model) -> ReleasesData:
     machines = [(m, release_series(model, m)) for m in model.machines.values()]
-    return ReleasesData(model.reports, [(m, s) for m, s in machines if s])
+    return ReleasesData(model.reports, [(m, s) for m, s in machines if s], histories(model))
 

@@ -1,14 +1,17 @@
-"""The Numba-release page (``releases.html``): the verdicts of the release-check reports, then the untested
-ratios between releases of one environment series."""
+"""The Numba-release page (``releases.html``): the release history (``kbench history`` runs, one row per
+consecutive release pair), the verdicts of the release-check reports, then the untested ratios between releases
+of one environment series."""
 from __future__ import annotations
 
 from typing import Any, Dict, List
 
+from ... import stats
 from .. import _html as H
 from .. import _svg as S
 from .._prose import prose
 from ..model import Model
-from ..model.releases import NOT_TESTED_TEXT, REGRESSION_FACTOR, ReleaseRow, Series, row_status, verdict_rows
+from ..model.releases import (NOT_TESTED_TEXT, REGRESSION_FACTOR, History, ReleaseRow, Series, row_status,
+                              verdict_rows)
 from ._common import machine_heading, page, params_text
 from .report import params_cell, ratio_cell, status_tag
 
@@ -37,6 +40,66 @@ def _verdicts(report: Dict[str, Any]) -> str:
              f"({len(chosen)})")
     return H.details(title, H.table(["benchmark", "parameters", "verdict", "ratio", "test"], cells, classes,
                                     numeric=[3]), open_=True)
+
+
+def _changes(changes: List[Dict[str, Any]], cls: str) -> str:
+    """The verdicts of one side of a pair, one per line, with ratio and adjusted q."""
+    if not changes:
+        return "none"
+    items = []
+    for c in changes:
+        q = c.get("q_value")
+        test = f", q {q:.2g}" if isinstance(q, (int, float)) else ""
+        params = params_text(c.get("params") or {})
+        ratio = c.get("ratio")
+        ratio_text = f"{ratio:.2f}\u00d7" if isinstance(ratio, (int, float)) else H.esc(ratio)
+        items.append(f'<span class="{cls}"><code>{H.esc(c.get("benchmark"))}</code>'
+                     + (f" ({H.esc(params)})" if params else "") + f" {ratio_text}{H.esc(test)}</span>")
+    return "<br>".join(items)
+
+
+def _history(model: Model, h: History) -> List[str]:
+    """One history run: a row per consecutive pair, what got slower and faster, linked to the pair's report."""
+    broke = h.exit_status == 2
+    rows = []
+    for p in h.pairs:
+        link = ""
+        if p.report is not None:
+            link = f'<a href="{H.esc(model.report_links(p.report)["html"])}">report</a>'
+        rows.append([f"{H.esc(p.baseline)} \u2192 {H.esc(p.candidate)}",
+                     "not trusted: the run broke" if broke else _changes(p.regressions, "regression"),
+                     "not trusted: the run broke" if broke else _changes(p.improvements, "improvement"),
+                     H.esc(p.summary.get(stats.UNDECIDED, 0)), H.esc(p.summary.get(stats.UNCHANGED, 0)),
+                     H.esc(p.summary.get("compared", 0)), link])
+    minutes = f"{h.wall_seconds / 60:.0f} min" if isinstance(h.wall_seconds, (int, float)) else "?"
+    out = [f"<h3>{H.esc(h.releases[0] if h.releases else '?')} \u2192 {H.esc(h.releases[-1] if h.releases else '?')} "
+           f"on <code>{H.esc(h.machine)}</code></h3>",
+           _text("history-run", releases=len(h.releases), pairs=len(h.pairs), commit=H.esc(h.commit[:8]),
+                 created=H.esc(h.created), minutes=minutes,
+                 bench=H.esc(", ".join(h.settings.get("bench") or []) or "the whole suite"))]
+    if h.problems:
+        out.append("<ul>" + "".join(f"<li>{H.esc(x)}</li>" for x in h.problems) + "</ul>")
+    out.append(H.table(["Numba pair", "slower (regressions)", "faster (improvements)", "undecided", "unchanged",
+                        "compared", ""], rows, numeric=[3, 4, 5]))
+    return out
+
+
+def _histories(model: Model) -> List[str]:
+    """The newest history run of each machine, open; older runs folded."""
+    runs = model.releases.histories
+    if not runs:
+        return [_text("no-history")]
+    seen, out, older = set(), [], []
+    for h in runs:
+        if h.machine in seen:
+            older.append(h)
+            continue
+        seen.add(h.machine)
+        out += _history(model, h)
+    if older:
+        out.append(H.details(f"Older history runs ({len(older)})", "\n".join(x for h in older
+                                                                           for x in _history(model, h))))
+    return out
 
 
 def _reports(model: Model) -> List[str]:
@@ -102,7 +165,7 @@ def _series(s: Series) -> List[str]:
 
 
 def build(model: Model) -> Dict[str, str]:
-    body = [_text("reports-heading")] + _reports(model)
+    body = [_text("history-heading")] + _histories(model) + [_text("reports-heading")] + _reports(model)
     if model.releases.machines:
         body.append(_text("untested-heading"))
     for machine, series in model.releases.machines:
