@@ -27,26 +27,25 @@ def _fail(option: str, text: str, why: str) -> argparse.ArgumentTypeError:
     return argparse.ArgumentTypeError(f"{option} {text!r}: {why}")
 
 
-def positive_int(option: str, text: str) -> int:
-    """A whole number of at least 1 (``--rounds``)."""
+def whole_number(option: str, text: str, least: int) -> int:
+    """A whole number of at least ``least``."""
     try:
         value = int(str(text).strip())
     except ValueError:
         raise _fail(option, text, "not a whole number") from None
-    if value < 1:
-        raise _fail(option, text, "must be at least 1")
+    if value < least:
+        raise _fail(option, text, f"must be at least {least}" if least else "must be 0 or more")
     return value
+
+
+def positive_int(option: str, text: str) -> int:
+    """A whole number of at least 1 (``--rounds``)."""
+    return whole_number(option, text, 1)
 
 
 def non_negative_int(option: str, text: str) -> int:
     """A whole number of at least 0 (``--confirm``: 0 turns confirmation off)."""
-    try:
-        value = int(str(text).strip())
-    except ValueError:
-        raise _fail(option, text, "not a whole number") from None
-    if value < 0:
-        raise _fail(option, text, "must be 0 or more")
-    return value
+    return whole_number(option, text, 0)
 
 
 def positive_float(option: str, text: str) -> float:
