@@ -606,3 +606,23 @@ def test_needs_confirmation_rule():
     assert stats.alpha_per_look(0.01, 3) == pytest.approx(0.01 / 3)
     with pytest.raises(ValueError):
         stats.alpha_per_look(0.01, 0)
+
+
+def test_a_release_of_the_matrix_keeps_the_matrixs_own_pins():
+    """0.58.1 needs NumPy 1.x: the matrix pairs it with 1.26.4, and a check of 0.58.1 asks pip for exactly
+    that instead of failing on the first NumPy of the list and relaxing every pin."""
+    conf = json.loads((REPO / "asv.conf.json").read_text())
+    asked = []
+
+    def strict(reqs, python):
+        asked.append(list(reqs))
+        numba = next(r.split("==")[1] for r in reqs if r.startswith("numba=="))
+        if numba == "0.58.1" and "numpy==1.26.4" not in reqs:
+            raise pypi.PackageIndexError("numba 0.58.1 needs numpy<1.27")
+        return {"numba": numba, "llvmlite": "0.41.1", "numpy": "1.26.4", "scipy": "1.17.1"}
+
+    side = release_sides.side_requirements("baseline", "0.58.1", conf, "3.11", strict)
+    assert side.resolved_by == "pip" and side.requirements["numpy"] == "1.26.4" and not side.notes
+    assert asked == [["numba==0.58.1", "numpy==1.26.4", "scipy==1.17.1"]]
+    assert release_sides.matrix_pins(conf, "0.57.1", "3.11") is None  # not in the matrix: first values
+    assert release_sides.matrix_pins(BASE_CONFIG, "0.68.1", "3.11") is None  # two llvmlites: ambiguous

@@ -141,16 +141,35 @@ def _config_llvmlite_pair(conf: Dict[str, Any], numba_version: str) -> Optional[
     return left[0] if len(left) == 1 else None
 
 
+def matrix_pins(conf: Dict[str, Any], numba_version: str, python: str) -> Optional[Dict[str, str]]:
+    """The requirements of the config's matrix environment for this Numba, as asv expands the matrix (its
+    ``exclude`` and ``include`` rules applied); None when the matrix has no such environment, or several."""
+    try:
+        from asv import config as asv_config, environment as asv_environment, util as asv_util
+    except ImportError:
+        return None
+    try:
+        parsed = asv_config.Config.from_json(dict(conf))
+        envs = [asv_environment._parse_matrix_entries(entries)[1]
+                for entries in asv_environment.iter_matrix(parsed.environment_type, [python], parsed)]
+    except (asv_util.UserError, KeyError, TypeError, ValueError):
+        return None
+    found = [reqs for reqs in envs if same_version(str(reqs.get("numba") or ""), numba_version)]
+    return {k: "" if v is None else str(v) for k, v in found[0].items()} if len(found) == 1 else None
+
+
 def side_requirements(role: str, numba_version: str, conf: Dict[str, Any], python: str,
                       resolver: Resolver = lambda reqs, py: pypi.resolve(reqs, py)) -> SideSpec:
     """Pins for one environment: ``numba==X`` plus everything else of the config's matrix, as pip resolves
-    them together (so llvmlite and NumPy match that Numba)."""
+    them together (so llvmlite and NumPy match that Numba). For a release the matrix has, the other packages
+    start from that environment's own pins (its NumPy, say); otherwise from the first value of each."""
     base = matrix_requirements(conf)
+    own = matrix_pins(conf, numba_version, python) or {}  # a release of the matrix keeps the matrix's pins
     others = collections.OrderedDict()
     for key, value in base.items():
         if _bare(key) in NUMBA_KEYS:
             continue
-        value = _first(value)
+        value = own[key] if key in own else _first(value)
         if value is None:  # asv: null means "not installed"
             continue
         others[key] = value
