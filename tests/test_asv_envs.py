@@ -3,7 +3,7 @@ results without overwriting them.
 
 Slow: building an environment downloads Numba, llvmlite, NumPy and SciPy from PyPI (about a minute per
 environment). One environment by default (the oldest Numba: the one pip would most like to replace);
-``KBENCH_ALL_ENVS=1`` builds all four. Everything happens in a temporary folder: a copy of asv.conf.json
+``KBENCH_ALL_ENVS=1`` builds all of them. Everything happens in a temporary folder: a copy of asv.conf.json
 pointing at this repository, a two-benchmark suite, its own env, results and html folders, and its own
 HOME (asv keeps its machine list there).
 """
