@@ -152,4 +152,4 @@ def test_render_history_says_not_tested_pairs_plainly():
                "settings": {}, "pairs": [{"baseline": "0.1.0", "candidate": "0.2.0", "report": "r",
                                            "summary": {"compared": 0}, "regressions": [], "improvements": []}]}
     md = report.render_history(summary)
-    assert "| 0.1.0 → 0.2.0 | none | none | 0 | 0 | 0 | [r](r.md) |" in md
+    assert "| 0.1.0 → 0.2.0 | none | none | 0 | 0 | 0 | 0 | [r](r.md) |" in md

@@ -298,12 +298,13 @@ def render_history(summary: Mapping[str, Any]) -> str:
     if summary.get("problems"):
         out += ["## Problems", ""] + [f"- {p}" for p in summary["problems"]] + [""]
     out += ["## Pairs", "", table(
-        ["pair", "slower (regressions)", "faster (improvements)", "undecided", "unchanged", "compared", "report"],
+        ["pair", "slower (regressions)", "faster (improvements)", "undecided", "unchanged", "not tested", "compared",
+         "report"],
         [[f"{p['baseline']} → {p['candidate']}",
           "; ".join(change_text(c) for c in p["regressions"]) or "none",
           "; ".join(change_text(c) for c in p["improvements"]) or "none",
           str(p["summary"].get(stats.UNDECIDED, 0)), str(p["summary"].get(stats.UNCHANGED, 0)),
-          str(p["summary"].get("compared", 0)), f"[{p['report']}]({p['report']}.md)"]
+          str(p["summary"].get(stats.NOT_TESTED, 0)), str(p["summary"].get("compared", 0)), f"[{p['report']}]({p['report']}.md)"]
          for p in summary["pairs"]]), ""]
     stages = summary.get("confirmation") or []
     if stages:

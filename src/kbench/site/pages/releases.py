@@ -70,6 +70,7 @@ def _history(model: Model, h: History) -> List[str]:
                      "not trusted: the run broke" if broke else _changes(p.regressions, "regression"),
                      "not trusted: the run broke" if broke else _changes(p.improvements, "improvement"),
                      H.esc(p.summary.get(stats.UNDECIDED, 0)), H.esc(p.summary.get(stats.UNCHANGED, 0)),
+                     H.esc(p.summary.get(stats.NOT_TESTED, 0)),
                      H.esc(p.summary.get("compared", 0)), link])
     minutes = f"{h.wall_seconds / 60:.0f} min" if isinstance(h.wall_seconds, (int, float)) else "?"
     out = [f"<h3>{H.esc(h.releases[0] if h.releases else '?')} \u2192 {H.esc(h.releases[-1] if h.releases else '?')} "
@@ -80,7 +81,7 @@ def _history(model: Model, h: History) -> List[str]:
     if h.problems:
         out.append("<ul>" + "".join(f"<li>{H.esc(x)}</li>" for x in h.problems) + "</ul>")
     out.append(H.table(["Numba pair", "slower (regressions)", "faster (improvements)", "undecided", "unchanged",
-                        "compared", ""], rows, numeric=[3, 4, 5]))
+                        "not tested", "compared", ""], rows, numeric=[3, 4, 5, 6]))
     return out
 
 
