@@ -2,8 +2,11 @@
 
 How a count is taken (``count_instructions``):
 
-* one Python process runs under ``valgrind --tool=callgrind --instr-atstart=no``, so importing Numba and
-  compiling every kernel run uninstrumented (and uncounted);
+* the worker first runs natively, with the same fixed target CPU and Numba's on-disk cache in a scratch folder:
+  it compiles and checks every kernel there, at native speed (compiling under valgrind is what made a pass
+  cost minutes);
+* then one Python process runs under ``valgrind --tool=callgrind --instr-atstart=no``: it loads the compiled
+  kernels from that cache (importing Numba and loading run uninstrumented, and uncounted);
 * for each case it builds the inputs, calls the kernel once (compilation, checked against the NumPy
   reference), then brackets ``CALLS`` more calls with two functions of a small C library built here from
   valgrind's ``callgrind.h``: the first zeroes the counters and starts instrumentation, the second stops it
@@ -97,10 +100,18 @@ def read_dumps(folder, prefix):
     return counts
 
 
-def count_instructions(cases, python=None, timeout=TIMEOUT_S):
+def _run_worker(cmd, env, timeout, what):
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise RuntimeError(f"the {what} worker failed (exit {proc.returncode}):\n{tail}")
+
+
+def count_instructions(cases, python=None, timeout=TIMEOUT_S, warm_cache=True):
     """{case label: instructions per call} for ``cases``, a list of dicts with keys ``family``, ``target``,
-    ``size``, ``dtype`` and ``layout``. Raises CountUnavailable when counts cannot be taken here, and
-    RuntimeError (with the worker's last output) when the worker fails."""
+    ``size``, ``dtype`` and ``layout``. ``warm_cache``: compile natively into a scratch on-disk cache first, so
+    that the counted process only loads (False: compile under valgrind). Raises CountUnavailable when counts
+    cannot be taken here, and RuntimeError (with the worker's last output) when a worker fails."""
     reason = unavailable_reason()
     if reason:
         raise CountUnavailable(reason)
@@ -110,12 +121,13 @@ def count_instructions(cases, python=None, timeout=TIMEOUT_S):
         with open(spec, "w") as f:
             json.dump({"cases": list(cases), "calls": CALLS, "marker": _build_marker(folder)}, f)
         out = os.path.join(folder, "callgrind.out")
+        env = worker_environment()
+        if warm_cache:
+            env["NUMBA_CACHE_DIR"] = os.path.join(folder, "numba-cache")
+            _run_worker([python, os.path.abspath(__file__), spec, "--compile-only"], env, timeout, "native")
         cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
                python, os.path.abspath(__file__), spec]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=worker_environment())
-        if proc.returncode != 0:
-            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-            raise RuntimeError(f"the callgrind worker failed (exit {proc.returncode}):\n{tail}")
+        _run_worker(cmd, env, timeout, "callgrind")
         totals = read_dumps(folder, "callgrind.out")
     missing = [label(c) for c in cases if label(c) not in totals]
     if missing:
@@ -127,8 +139,9 @@ def label(case):
     return "{family}.{target}:{size}:{dtype}:{layout}".format(**case)
 
 
-def _work(spec_path):
-    """The worker (runs under valgrind): check, then count, every case of the spec."""
+def _work(spec_path, compile_only=False):
+    """The worker: check, then count, every case of the spec (under valgrind); ``compile_only``: check only
+    (the native pass that fills the on-disk cache). With NUMBA_CACHE_DIR set, kernels use Numba's cache."""
     import ctypes
 
     import numpy as np
@@ -137,6 +150,8 @@ def _work(spec_path):
 
     with open(spec_path) as f:
         spec = json.load(f)
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        kernels.use_disk_cache()
     marker = ctypes.CDLL(spec["marker"])
     marker.kbench_count_stop.argtypes = [ctypes.c_char_p]
     for case in spec["cases"]:
@@ -148,6 +163,8 @@ def _work(spec_path):
         result = fn(*args)  # compiles, uncounted
         kernels.verify.check(result, family.reference(*args), dtype, what=target.key,
                              tol=family.tolerance(dtype, case["size"]))
+        if compile_only:
+            continue
         marker.kbench_count_start()
         for _ in range(spec["calls"]):
             fn(*args)
@@ -155,4 +172,4 @@ def _work(spec_path):
 
 
 if __name__ == "__main__":
-    _work(sys.argv[1])
+    _work(sys.argv[1], compile_only="--compile-only" in sys.argv[2:])

@@ -35,7 +35,7 @@ class Instructions:
 
     params = [counted_targets()]
     param_names = ["target"]
-    timeout = 1800  # setup_cache compiles every target under valgrind (about 5x slower than natively)
+    timeout = 1800  # setup_cache: a native compile pass, then every target loaded and counted under valgrind
 
     def setup_cache(self):
         reason = _callgrind.unavailable_reason()

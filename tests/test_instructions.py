@@ -61,5 +61,7 @@ def test_counts_repeat_exactly_and_see_five_percent_more_work():
 @needs_valgrind
 def test_worker_failure_is_reported_with_its_output():
     bad = [dict(family="sumsq", target="no_such_target", size=10, dtype="float64", layout="contiguous")]
-    with pytest.raises(RuntimeError, match="callgrind worker failed"):
+    with pytest.raises(RuntimeError, match="native worker failed"):  # caught before valgrind starts
         _callgrind.count_instructions(bad)
+    with pytest.raises(RuntimeError, match="callgrind worker failed"):
+        _callgrind.count_instructions(bad, warm_cache=False)
