@@ -86,3 +86,13 @@ def test_thresholds_file_has_one_anchored_entry_per_parameter_set(tmp_path, caps
     (regex, value), = thr.items()
     assert re.match(regex, "a.A.time_x(1000)") and not re.match(regex, "a.A.time_x(10000)")
     assert value > power.THRESHOLD_FLOOR
+
+
+def test_a_pair_of_a_history_run_gets_its_share_of_alpha():
+    rows = [_row("a.time_x", _noisy(0.1, 6, 7), _noisy(0.1, 6, 8))]
+    alone = power.analyse(_report(rows, 6), trials=50)
+    report = _report(rows, 6)
+    report["settings"]["pairs"] = 10
+    shared = power.analyse(report, trials=50)
+    assert shared["level"] == pytest.approx(alone["level"] / 10) and shared["pairs"] == 10
+    assert "shared by 10 release pairs" in power.render(shared)

@@ -10,7 +10,8 @@ whose round medians show how much a timing moves between processes here. For eac
   residuals, multiplies the candidate's by the slowdown, and applies the release check's own rule
   (:func:`kbench.stats.median_ratio`, :func:`kbench.stats.welch_log_test`, :func:`kbench.stats.verdict`) at
   the level one row gets when Holm's method spreads ``alpha`` over all the report's tested rows and the
-  confirmation stages' looks (``alpha / (looks * rows)``, Holm's first step: the level a lone real
+  confirmation stages' looks and, for a pair of a history run, the pairs (``alpha / (looks * pairs * rows)``,
+  Holm's first step: the level a lone real
   regression among unchanged rows must pass);
 * the **smallest flagged slowdown**: the least slowdown beyond the factor, on a fine grid, flagged with
   ``--power`` probability.
@@ -103,7 +104,8 @@ def analyse(report: Mapping[str, Any], slowdowns: Sequence[float] = DEFAULT_SLOW
     tested = [r for r in report["rows"] if r.get("p_value") is not None and r.get("type") == "time"
               and (r.get("baseline") or {}).get("round_medians") and (r.get("candidate") or {}).get("round_medians")]
     looks = int(s.get("looks") or 1)
-    level = float(s["alpha"]) / (looks * max(1, len(tested)))
+    pairs = int(s.get("pairs") or 1)  # a pair of a kbench history shares alpha with the other pairs
+    level = float(s["alpha"]) / (looks * pairs * max(1, len(tested)))
     rng = np.random.default_rng(seed)
     rows = []
     for r in tested:
@@ -124,7 +126,7 @@ def analyse(report: Mapping[str, Any], slowdowns: Sequence[float] = DEFAULT_SLOW
                for x in (1.1, 1.2, 1.5)}
     return {"baseline": report["baseline"]["version"], "candidate": report["candidate"]["version"],
             "machine": report.get("machine"), "rounds": rounds, "factor": factor, "alpha": s["alpha"],
-            "looks": looks, "level": level, "tested": len(tested), "power_target": power, "trials": trials,
+            "looks": looks, "pairs": pairs, "level": level, "tested": len(tested), "power_target": power, "trials": trials,
             "rows": rows, "summary": summary, "rule": stats.TEST}
 
 
@@ -163,7 +165,8 @@ def render(result: Mapping[str, Any]) -> str:
              "",
              f"{result['tested']} tested timing sets, {result['rounds']} rounds a side, factor {result['factor']:g}, "
              f"level {result['level']:.2g} per row (alpha {result['alpha']:g} over {result['tested']} rows and "
-             f"{result['looks']} look(s)); {result['trials']} simulated checks per cell; the smallest flagged "
+             f"{result['looks']} look(s)" + (f", shared by {result['pairs']} release pairs" if result.get("pairs", 1) > 1
+                                              else "") + f"); {result['trials']} simulated checks per cell; the smallest flagged "
              f"slowdown is flagged in {result['power_target']:.0%} of them.", "",
              "**This machine flags " + ", ".join(
                  f"{float(x) - 1:.0%} on {v:.0%}" for x, v in summ.items() if not math.isnan(v))
