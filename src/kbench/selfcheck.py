@@ -1,22 +1,30 @@
 """``kbench selfcheck``: does the suite's timing mean what it says, under the asv and asv_runner installed here?
 
-It times a few microsecond-scale kernels by two independent methods, in alternation, each round in fresh
-processes. A kernel's speed differs from one process to the next, often in two modes (sumsq at 10^3: 3 or 5 µs;
-the Gauss ufunc: 11 or 20 µs), so each side's figure is its *fastest* process: the smallest of the per-round
-medians. A harness that adds overhead or times the wrong thing moves every process, the fastest included;
-which mode a process lands in does not move the fastest of five.
+It times a few microsecond-scale kernels by two methods **in the same benchmark processes**, interleaved:
 
-1. **through the suite**: a real ``asv run`` of those parameter sets in this interpreter (asv's existing
-   environment), into a temporary results folder, with ``--record-samples``; the stored value (asv's median of
-   the samples, per call) is read back through ``asv.results``;
-2. **in process**: in a fresh interpreter, the same benchmark class prepared by its own ``setup`` (same inputs,
-   same compiled kernel), then ``timeit`` of the bare call ``fn(*args)``, each repeat about 20 ms.
+1. **through the suite**: a real ``asv run`` (asv's ``existing`` environment, this interpreter) of the suite's own
+   classes, with ``--record-samples``; asv's stored samples (seconds per call) are read back through
+   ``asv.results``;
+2. **in process**: before every asv sample, in the same process, one ``timeit`` repeat of the bare call
+   ``fn(*args)``: the same compiled dispatcher and the same input arrays that the suite's ``setup`` prepared,
+   as many calls as one of the suite's samples makes.
 
-The check fails (exit 1) when the two disagree by more than ``--bound`` (default 1.3x) in either direction for
-any case: the harness is then not timing what it claims. A run that could not be made (asv missing, asv failed, no
-result) exits 2. ``--runner-path DIR`` puts an asv_runner installed into DIR (``pip install --target DIR
-asv_runner==0.2.5``) in front of the benchmark processes' path, to check another asv_runner version with the
-same asv; the version that actually ran is reported.
+asv runs the classes of a throw-away benchmark package written to a temporary folder: each class there is the
+suite's class with one more step in ``setup`` (the timeit repeat); the timed method, ``number``, ``timer``,
+``repeat`` and the warm-up are the suite's. Nothing of this is in the measured suite.
+
+Why in the same process: a kernel's speed differs from one process to the next, often in two modes up to 1.8x
+apart here (input alignment, thread placement: sumsq at 10^3 runs 3.2 or 4.7 µs), so two methods timed in
+separate processes disagree for reasons that have nothing to do with the harness. Paired in one process and
+interleaved sample by sample, both see the same mode and the same slow spells; what is left between them is the
+harness: asv_runner's sampling, the per-call clock, the calibration.
+
+Per process (one asv round), the ratio is the median of asv's samples over the median of the timeit repeats; a
+case's ratio is the median over the rounds. The check fails (exit 1) when a case's ratio is beyond ``--bound``
+(default 1.3x) either way. A run that could not be made (asv missing, asv failed, no result) exits 2.
+``--runner-path DIR`` puts an asv_runner installed into DIR (``pip install --target DIR asv_runner==0.2.5``) in
+front of the benchmark processes' path, to check another asv_runner version with the same asv; the version that
+actually ran is reported.
 """
 from __future__ import annotations
 
@@ -28,13 +36,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import timeit
+import textwrap
 from typing import Any, Dict, List, Optional, Sequence
 
 DEFAULT_BOUND = 1.3
-REPEAT_SECONDS = 0.02
-REPEATS = 7
-DEFAULT_ROUNDS = 5
+DEFAULT_ROUNDS = 3
+SAMPLES_PER_ROUND = 10  # asv samples per process (``-a repeat``), each preceded by one timeit repeat
 
 # (module, class, method, params as asv passes them): microsecond-scale calls, where per-sample overhead and
 # asv_runner's choice of calls per sample would show first. CPU targets only, so it runs on every machine.
@@ -44,6 +51,9 @@ CASES = (
     ("matmul", "Matmul", "time_kernel", (16, "jit_ikj", "float64")),
     ("gauss", "Gauss", "time_kernel", (1000, "contiguous", "vectorize_cpu", "float64")),
 )
+
+PACKAGE = "kbench_selfcheck"  # the throw-away benchmark package's folder
+MODULE = "paired"             # its one module: benchmark names are paired.<Class>.<method>
 
 
 class SelfCheckError(RuntimeError):
@@ -60,53 +70,72 @@ def case_label(case) -> str:
     return f"{case_name(case)}({', '.join(repr(p) for p in case[3])})"
 
 
-def bench_regex(case) -> str:
-    """An asv ``--bench`` regex matching exactly this parameter set (asv searches ``name(p1, p2, ...)``)."""
-    return "^" + re.escape(case_label(case)) + "$"
+def paired_name(case) -> str:
+    """The case's benchmark name in the throw-away package (``paired.SumSquares.time_kernel``)."""
+    _, cls, method, _ = case
+    return f"{MODULE}.{cls}.{method}"
 
 
-# ------------------------------------------------------------------------------------------- in process
-
-def _import_benchmarks(root: str):
-    if root not in sys.path:
-        sys.path.insert(0, root)
-    import importlib
-
-    return importlib.import_module("benchmarks")
+def bench_regex(case, name: Optional[str] = None) -> str:
+    """An asv ``--bench`` regex matching exactly this parameter set (asv searches ``name(p1, p2, ...)``) of
+    benchmark ``name`` (default: the case's own name in the suite)."""
+    label = f"{name or case_name(case)}({', '.join(repr(p) for p in case[3])})"
+    return "^" + re.escape(label) + "$"
 
 
-def prepare_in_process(root: str, case):
-    """The benchmark class's own setup (inputs, warm-up, reference check), and the bare call it times."""
-    import importlib
+# ------------------------------------------------------------------------------------------- the paired package
 
-    _import_benchmarks(root)
-    module, cls, _, params = case
-    bench = getattr(importlib.import_module(f"benchmarks.{module}"), cls)()
-    bench.setup(*params)
-    fn, args = bench.target.build(), bench.host_args
-    return fn, args
+_MODULE_SOURCE = '''
+"""Written by kbench selfcheck: the suite's classes, each with one timeit repeat of the bare call taken in
+``setup``, i.e. before every asv sample, in the same process. Not part of the measured suite."""
+import json
+import os
+import sys
+import timeit
+
+sys.path.insert(0, {root!r})
+{imports}
+
+OUT = {out!r}
+_TIMERS = {{}}
 
 
-def timeit_seconds(fn, args, repeats: int = REPEATS, repeat_seconds: float = REPEAT_SECONDS) -> List[float]:
-    """Seconds per call of ``fn(*args)`` from ``repeats`` timeit repeats of about ``repeat_seconds`` each."""
-    timer = timeit.Timer("fn(*args)", globals={"fn": fn, "args": args})
-    one = timer.timeit(1)
-    number = max(1, int(repeat_seconds / max(one, 1e-9)))
-    probe = timer.timeit(number) / number  # the first estimate, from one call, is often several times too high
-    number = max(1, int(repeat_seconds / max(probe, 1e-9)))
-    return [t / number for t in timer.repeat(repeat=repeats, number=number)]
+class _Paired:
+    def setup(self, *params):
+        super().setup(*params)
+        key = (type(self).__name__, params)
+        if key not in _TIMERS:
+            fn, args = self.target.build(), self.host_args  # the dispatcher and arrays the suite times
+            _TIMERS[key] = timeit.Timer("fn(*args)", globals={{"fn": fn, "args": args}})
+        seconds = _TIMERS[key].timeit(self.calls) / self.calls  # as many calls as one of the suite's samples
+        with open(OUT, "a") as f:
+            f.write(json.dumps({{"class": type(self).__name__, "params": [repr(p) for p in params],
+                                "pid": os.getpid(), "seconds": seconds}}) + "\\n")
+{hook}
+
+{classes}
+'''
+
+
+def write_package(folder: str, root: str, cases, out: str, setup_hook: str = "") -> str:
+    """The throw-away benchmark package in ``folder`` (returns its directory). ``setup_hook``: extra source lines
+    run at the end of ``_Paired.setup`` (tests use it to break the harness on purpose and see the check fail)."""
+    modules = sorted({c[0] for c in cases})
+    classes = sorted({(c[0], c[1]) for c in cases})
+    source = _MODULE_SOURCE.format(
+        root=os.path.abspath(root), out=os.path.abspath(out),
+        imports="\n".join(f"import benchmarks.{m} as _suite_{m}" for m in modules),
+        hook=textwrap.indent(textwrap.dedent(setup_hook).strip(), " " * 8) if setup_hook else "",
+        classes="\n\n".join(f"class {cls}(_Paired, _suite_{mod}.{cls}):\n    pass\n" for mod, cls in classes))
+    package = os.path.join(folder, PACKAGE)
+    os.makedirs(package, exist_ok=True)
+    open(os.path.join(package, "__init__.py"), "w").close()
+    with open(os.path.join(package, f"{MODULE}.py"), "w") as f:
+        f.write(source)
+    return package
 
 
 # ------------------------------------------------------------------------------------------- through asv
-
-def derived_config(root: str, tmp: str) -> str:
-    """A copy of the repository's asv.conf.json writing everything under ``tmp``
-    (:func:`kbench.asvenv.scratch_config`); returns its path."""
-    from . import asvenv, repo
-
-    conf = asvenv.scratch_config(repo.load_config(os.path.join(root, repo.CONFIG_NAME)), root, tmp)
-    return str(asvenv.write_config(conf, os.path.join(tmp, repo.CONFIG_NAME)))
-
 
 def _run(cmd: Sequence[str], cwd: str, env: Dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(list(cmd), cwd=cwd, env=env, capture_output=True, text=True, check=False)
@@ -128,34 +157,35 @@ def runner_version(python: str, env: Dict[str, str]) -> Optional[str]:
         return None
 
 
-def asv_timings(root: str, cases, tmp: str, runner_path: Optional[str] = None) -> Dict[str, Any]:
-    """Run the cases with asv in this interpreter; {label: {"value", "samples"}} plus the versions used."""
+def measure(root: str, cases, tmp: str, rounds: int = DEFAULT_ROUNDS, runner_path: Optional[str] = None,
+            setup_hook: str = "") -> Dict[str, Any]:
+    """One ``asv run`` of the paired package: ``rounds`` processes per case, ``SAMPLES_PER_ROUND`` asv samples
+    each. Returns {label: {"asv": [samples...], "timeit": {pid: [seconds...]}}} plus the versions used."""
     try:
         import asv
     except ImportError as exc:
         raise SelfCheckError("asv is not installed here; install the bench extra (pip install -e '.[bench]')") from exc
-    config = derived_config(root, tmp)
+    from . import asvenv, repo, results
+    from .harness import ensure_asv_machine
+
+    root = os.path.abspath(root)
+    out = os.path.join(tmp, "timeit.jsonl")
+    conf = asvenv.scratch_config(repo.load_config(os.path.join(root, repo.CONFIG_NAME)), root, tmp)
+    conf["benchmark_dir"] = write_package(tmp, root, cases, out, setup_hook)
+    config = str(asvenv.write_config(conf, os.path.join(tmp, repo.CONFIG_NAME)))
     env = dict(os.environ)
     if runner_path:
         env["ASV_PYTHONPATH"] = os.path.abspath(runner_path)
-    from . import repo
-
     try:
         commit = repo.require_head(root)
-    except repo.RepoError as exc:
+        machine = ensure_asv_machine("kbench-selfcheck")
+    except (repo.RepoError, ValueError) as exc:
         raise SelfCheckError(str(exc)) from None
-    machine = "kbench-selfcheck"
-    asv_cmd = [sys.executable, "-m", "asv"]
-    from .harness import ensure_asv_machine
-
-    try:
-        ensure_asv_machine(machine)
-    except ValueError as exc:
-        raise SelfCheckError(str(exc)) from None
-    cmd = asv_cmd + ["run", "--config", config, "-E", f"existing:{sys.executable}", "--machine", machine,
-                     "--set-commit-hash", commit, "--record-samples", "--show-stderr"]
+    cmd = [sys.executable, "-m", "asv", "run", "--config", config, "-E", f"existing:{sys.executable}",
+           "--machine", machine, "--set-commit-hash", commit, "--record-samples", "--show-stderr",
+           "-a", f"rounds={rounds}", "-a", f"repeat={SAMPLES_PER_ROUND}"]
     for case in cases:
-        cmd += ["--bench", bench_regex(case)]
+        cmd += ["--bench", bench_regex(case, paired_name(case))]
     proc = _run(cmd, tmp, env)
     if proc.returncode != 0:
         raise SelfCheckError(f"asv run failed ({proc.returncode}):\n{(proc.stdout + proc.stderr)[-2000:]}")
@@ -163,16 +193,23 @@ def asv_timings(root: str, cases, tmp: str, runner_path: Optional[str] = None) -
     files = [f for f in os.listdir(folder) if f.endswith(".json") and f != "machine.json"] if os.path.isdir(folder) else []
     if len(files) != 1:
         raise SelfCheckError(f"expected one asv result file in {folder}, found {files}")
-    from . import results
-
     stored = {(name, combo): m for name, combo, m in results.iter_measurements(
         results.load_results(os.path.join(folder, files[0])))}
-    out: Dict[str, Any] = {}
+    timeit_lines = []
+    if os.path.isfile(out):
+        with open(out) as f:
+            timeit_lines = [json.loads(line) for line in f if line.strip()]
+    data: Dict[str, Any] = {}
     for case in cases:
-        m = stored.get((case_name(case), tuple(repr(p) for p in case[3])))
-        value, samples = (m.value, m.samples) if m is not None else (None, None)
-        out[case_label(case)] = {"value": value, "samples": samples}
-    return {"timings": out, "asv": asv.__version__, "asv_runner": runner_version(sys.executable, env),
+        params = [repr(p) for p in case[3]]
+        m = stored.get((paired_name(case), tuple(params)))
+        per_process: Dict[int, List[float]] = {}
+        for line in timeit_lines:
+            if line["class"] == case[1] and line["params"] == params:
+                per_process.setdefault(line["pid"], []).append(line["seconds"])
+        data[case_label(case)] = {"asv": list(m.samples or []) if m is not None else [],
+                                  "timeit": list(per_process.values())}
+    return {"cases": data, "asv": asv.__version__, "asv_runner": runner_version(sys.executable, env),
             "stdout_tail": proc.stdout[-1500:]}
 
 
@@ -188,68 +225,61 @@ def compare(asv_seconds: Optional[float], reference_seconds: float, bound: float
     return {"ratio": ratio, "agrees": agrees, "why": why}
 
 
-def reference_round(root: str, cases=CASES) -> Dict[str, List[float]]:
-    """One round of the in-process method in a fresh interpreter: {label: seconds per call of each repeat}."""
-    code = ("import json, sys\n"
-            "from kbench import selfcheck as s\n"
-            "cases = [c for c in s.CASES if s.case_label(c) in json.loads(sys.argv[2])]\n"
-            "out = {s.case_label(c): s.timeit_seconds(*s.prepare_in_process(sys.argv[1], c)) for c in cases}\n"
-            "print('KBENCH-JSON ' + json.dumps(out))\n")
-    labels = json.dumps([case_label(c) for c in cases])
-    proc = subprocess.run([sys.executable, "-c", code, root, labels], cwd=root, capture_output=True, text=True,
-                          check=False)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("KBENCH-JSON ")]
-    if proc.returncode != 0 or not lines:
-        raise SelfCheckError(f"the in-process timing failed ({proc.returncode}): {proc.stderr.strip()[-1500:]}")
-    return json.loads(lines[-1][len("KBENCH-JSON "):])
+def pair_rounds(asv_samples: Sequence[float], timeit_by_process: Sequence[Sequence[float]],
+                per_round: int = SAMPLES_PER_ROUND) -> List[Dict[str, float]]:
+    """Per process: asv's samples (``per_round`` a round, in the order asv ran the rounds, as it appends them)
+    beside the timeit repeats of the same process (in the order the processes wrote them). SelfCheckError when
+    the two cannot be lined up (a round lost on one side)."""
+    samples = [s for s in asv_samples if s is not None]
+    if not samples or len(samples) % per_round or len(samples) // per_round != len(timeit_by_process):
+        raise SelfCheckError(f"cannot pair {len(samples)} asv samples ({per_round} a round) with timeit repeats "
+                             f"from {len(timeit_by_process)} processes")
+    out = []
+    for i, repeats in enumerate(timeit_by_process):
+        round_samples = samples[i * per_round:(i + 1) * per_round]
+        out.append({"asv_median": statistics.median(round_samples), "timeit_median": statistics.median(repeats),
+                    "asv_spread": (max(round_samples) - min(round_samples)) / statistics.median(round_samples)})
+        out[-1]["ratio"] = out[-1]["asv_median"] / out[-1]["timeit_median"]
+    return out
 
 
 def run_check(root: str, bound: float = DEFAULT_BOUND, runner_path: Optional[str] = None, cases=CASES,
-              rounds: int = DEFAULT_ROUNDS, keep: Optional[str] = None) -> Dict[str, Any]:
-    """``rounds`` alternations of the two methods, each in fresh processes: a kernel's speed differs from one
-    process to the next (input alignment, thread placement; two modes up to 1.8x apart were measured here), so
-    a median over three processes on each side disagreed by 1.6x in one CI run for reasons that have nothing to
-    do with the harness. The figure compared is, on each side, the smallest of the rounds' medians (the
-    medians over rounds are reported too)."""
-    suite_rounds, ref_rounds = [], []
-    versions = {}
+              rounds: int = DEFAULT_ROUNDS, keep: Optional[str] = None, setup_hook: str = "") -> Dict[str, Any]:
+    """Measure the cases (``rounds`` processes each) and judge them: per case, the median over its processes
+    of (asv's median / the same process's timeit median)."""
     with tempfile.TemporaryDirectory(prefix="kbench-selfcheck-") as tmp:
-        for i in range(rounds):
-            ref_rounds.append(reference_round(root, cases))
-            work = os.path.join(keep or tmp, f"round-{i + 1}")
-            os.makedirs(work, exist_ok=True)
-            suite = asv_timings(root, cases, work, runner_path)
-            suite_rounds.append(suite["timings"])
-            versions = {"asv": suite["asv"], "asv_runner": suite["asv_runner"]}
+        work = keep or tmp
+        os.makedirs(work, exist_ok=True)
+        measured = measure(root, cases, work, rounds, runner_path, setup_hook)
     rows = []
     for case in cases:
         label = case_label(case)
-        asv_values = [r[label]["value"] for r in suite_rounds]
-        ref_values = [statistics.median(r[label]) for r in ref_rounds]
-        measured = [v for v in asv_values if v is not None and v > 0]
-        asv_seconds = min(measured) if len(measured) == len(asv_values) else None
-        samples = [s for r in suite_rounds for s in (r[label]["samples"] or []) if s is not None]
-        row = {"case": label, "asv_seconds": asv_seconds, "asv_round_medians": asv_values, "asv_samples": samples,
-               "timeit_seconds": min(ref_values), "timeit_round_medians": ref_values,
-               "asv_median_of_rounds": statistics.median(measured) if measured else None,
-               "timeit_median_of_rounds": statistics.median(ref_values)}
-        row.update(compare(asv_seconds, row["timeit_seconds"], bound))
+        data = measured["cases"][label]
+        paired = pair_rounds(data["asv"], data["timeit"])
+        asv_seconds = statistics.median(r["asv_median"] for r in paired)
+        timeit_seconds = statistics.median(r["timeit_median"] for r in paired)
+        ratio = statistics.median(r["ratio"] for r in paired)
+        row = {"case": label, "asv_seconds": asv_seconds, "timeit_seconds": timeit_seconds,
+               "round_ratios": [r["ratio"] for r in paired], "asv_samples": data["asv"],
+               "asv_spread": statistics.median(r["asv_spread"] for r in paired)}
+        row.update(compare(ratio * timeit_seconds, timeit_seconds, bound))
         rows.append(row)
-    return {"bound": bound, "rounds": rounds, **versions, "rows": rows, "passed": all(r["agrees"] for r in rows)}
+    return {"bound": bound, "rounds": rounds, "samples_per_round": SAMPLES_PER_ROUND, "asv": measured["asv"],
+            "asv_runner": measured["asv_runner"], "rows": rows, "passed": all(r["agrees"] for r in rows)}
 
 
 def render(report: Dict[str, Any]) -> str:
     from .report import format_value
 
     lines = [f"kbench selfcheck: asv {report['asv']}, asv_runner {report['asv_runner']} in the benchmark "
-             f"processes; bound {report['bound']}x; {report['rounds']} rounds of each method", "",
-             f"{'case':<72} {'asv':>12} {'spread':>8} {'timeit':>12} {'ratio':>7}"]
+             f"processes; bound {report['bound']}x; {report['rounds']} process(es) a case, each with "
+             f"{report['samples_per_round']} asv samples and as many timeit repeats, interleaved", "",
+             f"{'case':<72} {'asv':>10} {'spread':>7} {'timeit':>10} {'ratio':>6}  per process"]
     for r in report["rows"]:
-        samples = [s for s in (r["asv_samples"] or []) if s is not None]
-        spread = f"{(max(samples) - min(samples)) / statistics.median(samples):.0%}" if samples else "-"
         ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "-"
-        lines.append(f"{r['case']:<72} {format_value(r['asv_seconds'], 'seconds'):>12} {spread:>8} "
-                     f"{format_value(r['timeit_seconds'], 'seconds'):>12} {ratio:>7}"
+        lines.append(f"{r['case']:<72} {format_value(r['asv_seconds'], 'seconds'):>10} {r['asv_spread']:>7.0%} "
+                     f"{format_value(r['timeit_seconds'], 'seconds'):>10} {ratio:>6}  "
+                     + " ".join(f"{x:.2f}" for x in r["round_ratios"])
                      + ("" if r["agrees"] else f"   DISAGREES: {r['why']}"))
     lines.append("")
     lines.append("passed: the suite times what timeit times" if report["passed"]
@@ -284,8 +314,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="a folder with another asv_runner (pip install --target DIR asv_runner==X) to put in "
                              "front of the benchmark processes' path")
     parser.add_argument("--rounds", type=_rounds, default=DEFAULT_ROUNDS,
-                        help=f"alternations of the two methods, each in fresh processes (default {DEFAULT_ROUNDS})")
-    parser.add_argument("--keep", metavar="DIR", default=None, help="keep asv's results and config in DIR")
+                        help=f"benchmark processes per case, each timing both ways (default {DEFAULT_ROUNDS})")
+    parser.add_argument("--keep", metavar="DIR", default=None,
+                        help="keep asv's results, the config and the generated package in DIR")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
