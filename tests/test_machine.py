@@ -310,6 +310,28 @@ def test_default_machine_name_is_stable_and_safe():
     suite.check_machine_name(machine.default_machine_name())
 
 
+def test_a_cpu_without_a_model_number_is_named_with_its_microarchitecture():
+    """Cloud VMs here report "AMD EPYC" for a Zen 2 and a Zen 3 alike: their results must not share a history."""
+    epyc = {"model": "AMD EPYC", "usable_cores": 2}
+    zen2 = machine.default_machine_name(epyc, [], False, "znver2")
+    zen3 = machine.default_machine_name(epyc, [], False, "znver3")
+    assert (zen2, zen3) == ("cpu-2core-amd-epyc-znver2", "cpu-2core-amd-epyc-znver3")
+    assert machine.default_machine_name({"model": "Intel Xeon", "usable_cores": 2}, [{"name": "NVIDIA H200"}],
+                                        False, "icelake-server") == "cpu-2core-intel-xeon-icelake-server-gpu-nvidia-h200"
+    # a model number already pins the CPU: the name stays as it was
+    numbered = {"model": "AMD EPYC 9654 96-Core Processor", "usable_cores": 8}
+    assert machine.default_machine_name(numbered, [], False, "znver4") == "cpu-8core-amd-epyc-9654"
+    # this host: the microarchitecture comes from LLVM when the model has no number
+    here = machine.default_machine_name(epyc, [], False)
+    micro = machine.host_microarchitecture()
+    assert here == ("cpu-2core-amd-epyc" + (f"-{micro}" if micro else ""))
+    # from an environment record, as release-check and bisect name the machine
+    from kbench import asvenv
+
+    record = {"cpu": epyc, "gpus": [], "cuda": {}, "numba": {"host_cpu_name": "znver2"}}
+    assert asvenv.machine_name(None, record) == "cpu-2core-amd-epyc-znver2" or asvenv.MACHINE_ENV_VAR in __import__("os").environ
+
+
 def test_environment_record_keeps_older_versions(tmp_path):
     """kbench run's record of an environment: unchanged -> file untouched; changed -> the old record moves
     to a .history.jsonl file (which asv does not read as results), nothing is lost."""

@@ -265,7 +265,8 @@ def machine_name(name: Optional[str] = None, record: Optional[Dict[str, Any]] = 
 
     if record is not None:
         return default_machine_name(record.get("cpu") or {}, record.get("gpus") or [],
-                                    bool((record.get("cuda") or {}).get("simulator")))
+                                    bool((record.get("cuda") or {}).get("simulator")),
+                                    (record.get("numba") or {}).get("host_cpu_name"))
     return default_machine_name()
 
 

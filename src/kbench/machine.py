@@ -655,12 +655,28 @@ def collect() -> Dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- naming
 
+def host_microarchitecture() -> Optional[str]:
+    """The CPU's microarchitecture as LLVM names it for this host (``znver2``, ``icelake-server``...), or None
+    where llvmlite cannot say."""
+    try:
+        import llvmlite.binding as llvm
+
+        name = llvm.get_host_cpu_name()
+    except Exception:  # noqa: BLE001 - naming must work without llvmlite
+        return None
+    return name if name and name != "generic" else None
+
+
 def default_machine_name(cpu: Optional[Dict[str, Any]] = None, gpus: Optional[List[Dict[str, Any]]] = None,
-                         simulator: Optional[bool] = None) -> str:
+                         simulator: Optional[bool] = None, microarchitecture: Optional[str] = None) -> str:
     """A stable name for the *kind* of host: ``cpu-<N>core-<cpu model>``, plus ``-gpu-<model>`` (with a
     count when there are several) on a GPU host, or ``-cudasim`` under the CUDA simulator.
 
-    The name, not the hostname, identifies results, so two identical cloud instances share a history.
+    The name, not the hostname, identifies results, so two identical cloud instances share a history. Where the
+    CPU reports a family but no model number (cloud VMs that show "AMD EPYC" or "Intel Xeon" only), the
+    family alone would put different CPUs in one history (a Zen 2 and a Zen 3 EPYC; a Rocket Lake and an
+    Emerald Rapids Xeon have been seen here under the same string), so the microarchitecture LLVM detects is
+    appended: ``cpu-2core-amd-epyc-znver2``. ``microarchitecture`` defaults to this host's.
     """
     if cpu is None:
         cpu = cpu_info()
@@ -669,7 +685,12 @@ def default_machine_name(cpu: Optional[Dict[str, Any]] = None, gpus: Optional[Li
         gpus = g["gpus"] if gpus is None else gpus
         simulator = bool((g.get("cuda") or {}).get("simulator")) if simulator is None else simulator
     cores = cpu.get("usable_cores") or cpu.get("logical_cores") or 0
-    name = f"cpu-{cores}core-{_slug(cpu.get('model') or 'unknown')}"
+    model = _slug(cpu.get("model") or "unknown")
+    if not re.search(r"\d", model):
+        micro = microarchitecture or host_microarchitecture()
+        if micro:
+            model += "-" + _slug(micro, limit=24)
+    name = f"cpu-{cores}core-{model}"
     if gpus:
         count = f"{len(gpus)}x-" if len(gpus) > 1 else ""
         name += f"-gpu-{count}{_slug(gpus[0].get('name') or 'unknown', limit=30)}"
