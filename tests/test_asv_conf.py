@@ -230,7 +230,7 @@ def test_regression_settings(raw):
     assert thresholds[".*"] == pytest.approx(0.05)
     for regex, value in thresholds.items():
         re.compile(regex)
-        assert 0 < float(value) < 1
+        assert 0 < float(value) < 10  # measured entries (kbench power) can exceed 100 %
     first = raw["regressions_first_commits"]
     for regex, commit in first.items():
         re.compile(regex)

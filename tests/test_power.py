@@ -96,3 +96,39 @@ def test_a_pair_of_a_history_run_gets_its_share_of_alpha():
     shared = power.analyse(report, trials=50)
     assert shared["level"] == pytest.approx(alone["level"] / 10) and shared["pairs"] == 10
     assert "shared by 10 release pairs" in power.render(shared)
+
+
+def test_measured_thresholds_go_into_asv_conf_beside_the_classes(tmp_path, capsys):
+    """--update-config replaces only the measured entries of regressions_thresholds and keeps the rest of the
+    file as written; asv's own rule (the largest matching threshold, the name with or without @branch) then
+    gives a measured set its measured step wherever it is above the class's."""
+    import re
+    import shutil
+    from pathlib import Path
+
+    conf = tmp_path / "asv.conf.json"
+    shutil.copy(Path(__file__).resolve().parents[1] / "asv.conf.json", conf)
+    before = json.loads(conf.read_text())
+    report = tmp_path / "aa.json"
+    report.write_text(json.dumps(_report([_row("a.A.time_x", _noisy(0.2, 8, 11), _noisy(0.2, 8, 12))])))
+    for _ in range(2):  # a second update replaces the first one's entries, it does not add to them
+        assert cli.main(["power", str(report), "--trials", "20", "--update-config", str(conf)]) == 0
+    capsys.readouterr()
+    after = json.loads(conf.read_text())
+    thresholds = after.pop("regressions_thresholds")
+    old = before.pop("regressions_thresholds")
+    assert after == before, "only regressions_thresholds may change"
+    measured = {k: v for k, v in thresholds.items() if power.is_measured_entry(k)}
+    assert len(measured) == 1 and {k: v for k, v in thresholds.items() if k not in measured} == old
+    assert '"matrix": {\n        "req": {' in conf.read_text(), "the hand-written layout is kept"
+
+    def asv_threshold(name):  # asv.plugins.regressions: the largest threshold whose regex matches
+        return max(float(v) for k, v in thresholds.items() if re.match(k, name))
+
+    (value,) = measured.values()
+    assert asv_threshold("a.A.time_x(1000)") == asv_threshold("a.A.time_x(1000)@main") == max(value, old[".*"])
+    assert asv_threshold("a.A.time_x(10000)") == old[".*"]
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"matrix": {}}')
+    assert cli.main(["power", str(report), "--trials", "20", "--update-config", str(broken)]) == 2
+    assert "regressions_thresholds" in capsys.readouterr().err

@@ -22,6 +22,7 @@ resampling is seeded, so the same reports give the same table.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import re
 import statistics
@@ -152,9 +153,43 @@ def thresholds(results_list: Sequence[Mapping[str, Any]]) -> Dict[str, float]:
     for result in results_list:
         for row in result["rows"]:
             combo = ", ".join(str(v) for v in row["params"].values())
-            key = "^" + re.escape(f"{row['benchmark']}({combo})" if combo else row["benchmark"]) + "$"
+            # asv appends "@<branch>" to the name when the graph is per branch: allowed, nothing else
+            key = "^" + re.escape(f"{row['benchmark']}({combo})" if combo else row["benchmark"]) + "(@.*)?$"
             out[key] = max(out.get(key, 0.0), history_threshold(row["spread"]))
     return dict(sorted(out.items()))
+
+
+def is_measured_entry(regex: str) -> bool:
+    """Whether a ``regressions_thresholds`` key is one :func:`thresholds` wrote (an anchored parameter set)."""
+    return regex.startswith("^") and regex.endswith("(@.*)?$")
+
+
+def merge_thresholds(config: Mapping[str, Any], measured: Mapping[str, float]) -> Dict[str, Any]:
+    """``config`` (asv.conf.json's data) with ``measured`` entries in place of the measured entries it had; the
+    hand-written class entries (``".*"``, the parallel, GPU and compile classes) stay. asv takes the largest of
+    every threshold whose regex matches, so a measured threshold raises a class's where a set is noisier than
+    its class assumes and never lowers it."""
+    current = dict(config.get("regressions_thresholds") or {})
+    merged = {k: v for k, v in current.items() if not is_measured_entry(k)}
+    merged.update(measured)
+    out = dict(config)
+    out["regressions_thresholds"] = merged
+    return out
+
+
+def with_thresholds(text: str, thresholds: Mapping[str, float]) -> str:
+    """asv.conf.json's ``text`` with its ``regressions_thresholds`` mapping replaced by ``thresholds`` (one entry a
+    line), everything else of the file as it was written. ValueError where the file has no such mapping or the
+    result would not read back as the same configuration with the new thresholds."""
+    match = re.search(r'"regressions_thresholds"\s*:\s*\{[^{}]*\}', text)
+    if not match:
+        raise ValueError("the asv configuration has no regressions_thresholds mapping to update")
+    entries = ",\n".join(f"        {json.dumps(k)}: {v:g}" for k, v in thresholds.items())
+    new = text[:match.start()] + '"regressions_thresholds": {\n' + entries + "\n    }" + text[match.end():]
+    expected = dict(json.loads(text), regressions_thresholds=dict(thresholds))
+    if json.loads(new) != expected:  # pragma: no cover - a guard against a file this function misreads
+        raise ValueError("updating regressions_thresholds would change more than the thresholds")
+    return new
 
 
 def render(result: Mapping[str, Any]) -> str:
@@ -194,6 +229,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--thresholds", metavar="PATH",
                         help="write asv regressions_thresholds derived from the measured spread (JSON: anchored "
                              "regex per parameter set -> relative step; see docs/release-check.md)")
+    parser.add_argument("--update-config", metavar="ASV_CONF",
+                        help="put those thresholds into this asv.conf.json's regressions_thresholds, in place of "
+                             "the measured entries it had (its class entries stay)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -212,6 +250,17 @@ def main(args: argparse.Namespace) -> int:
         print(render(result))
     if args.json:
         _io.atomic_write_json(args.json, report_md.json_safe(out))
+    measured = thresholds(out)
     if args.thresholds:
-        _io.atomic_write_json(args.thresholds, thresholds(out))
+        _io.atomic_write_json(args.thresholds, measured)
+    if args.update_config:
+        try:
+            config = _io.read_json(args.update_config, "asv configuration")
+            with open(args.update_config, encoding="utf-8") as f:
+                text = with_thresholds(f.read(), merge_thresholds(config, measured)["regressions_thresholds"])
+        except (OSError, ValueError) as exc:
+            print(f"kbench power: {exc}", file=sys.stderr)
+            return 2
+        _io.atomic_write_text(args.update_config, text)
+        print(f"kbench power: {len(measured)} measured thresholds written to {args.update_config}", file=sys.stderr)
     return 0
