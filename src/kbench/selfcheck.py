@@ -11,7 +11,9 @@ It times a few microsecond-scale kernels by two methods **in the same benchmark 
 
 asv runs the classes of a throw-away benchmark package written to a temporary folder: each class there is the
 suite's class with one more step in ``setup`` (the timeit repeat); the timed method, ``number``, ``timer``,
-``repeat`` and the warm-up are the suite's. Nothing of this is in the measured suite.
+the calibration and the warm-up are the suite's. Only the count of samples is set from outside, as a release
+check sets it (``-a repeat=10``: a fixed count lines each process's samples up with its timeit repeats). Nothing
+of this is in the measured suite.
 
 Why in the same process: a kernel's speed differs from one process to the next, often in two modes up to 1.8x
 apart here (input alignment, thread placement: sumsq at 10^3 runs 3.2 or 4.7 µs), so two methods timed in
