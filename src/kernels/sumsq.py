@@ -39,8 +39,11 @@ def reduction_length(size):
 
 
 def reference(x):
+    """float64 ``sum(x*x)`` by NumPy's pairwise summation. Not ``np.dot``: a BLAS call leaves OpenBLAS's worker
+    threads spinning for a while after it returns, and a benchmark's ``setup`` checks against this right before
+    its samples, where a spinning thread takes a core from a parallel kernel (docs/performance.md)."""
     x = np.asarray(x, dtype=np.float64)
-    return float(np.dot(x, x))
+    return float(np.sum(np.square(x)))
 
 
 def work(size, dtype, layout=None):
