@@ -230,7 +230,9 @@ def test_regression_settings(raw):
     assert thresholds[".*"] == pytest.approx(0.05)
     for regex, value in thresholds.items():
         re.compile(regex)
-        assert 0 < float(value) < 10  # measured entries (kbench power) can exceed 100 %
+        # hand-written classes stay below 100 %; measured entries (kbench power --update-config) can be far above
+        # it for a set whose rounds spread widely: one run per commit cannot see a step there
+        assert 0 < float(value) < (float("inf") if regex.startswith("^") else 1), (regex, value)
     first = raw["regressions_first_commits"]
     for regex, commit in first.items():
         re.compile(regex)

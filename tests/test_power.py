@@ -119,16 +119,43 @@ def test_measured_thresholds_go_into_asv_conf_beside_the_classes(tmp_path, capsy
     old = before.pop("regressions_thresholds")
     assert after == before, "only regressions_thresholds may change"
     measured = {k: v for k, v in thresholds.items() if power.is_measured_entry(k)}
-    assert len(measured) == 1 and {k: v for k, v in thresholds.items() if k not in measured} == old
+    classes = {k: v for k, v in old.items() if not power.is_measured_entry(k)}
+    assert len(measured) == 1 and {k: v for k, v in thresholds.items() if k not in measured} == classes
     assert '"matrix": {\n        "req": {' in conf.read_text(), "the hand-written layout is kept"
 
     def asv_threshold(name):  # asv.plugins.regressions: the largest threshold whose regex matches
         return max(float(v) for k, v in thresholds.items() if re.match(k, name))
 
     (value,) = measured.values()
-    assert asv_threshold("a.A.time_x(1000)") == asv_threshold("a.A.time_x(1000)@main") == max(value, old[".*"])
-    assert asv_threshold("a.A.time_x(10000)") == old[".*"]
+    assert asv_threshold("a.A.time_x(1000)") == asv_threshold("a.A.time_x(1000)@main") == max(value, classes[".*"])
+    assert asv_threshold("a.A.time_x(10000)") == classes[".*"]
     broken = tmp_path / "broken.json"
     broken.write_text('{"matrix": {}}')
     assert cli.main(["power", str(report), "--trials", "20", "--update-config", str(broken)]) == 2
     assert "regressions_thresholds" in capsys.readouterr().err
+
+
+def test_the_vectorised_simulation_applies_the_release_checks_rule_row_by_row():
+    """_flagged_share judges each simulated check as stats.median_ratio / welch_log_test / verdict would."""
+    import math
+
+    import numpy as np
+
+    from kbench import stats
+
+    res = np.log(np.array(_noisy(0.15, 8, 3)))
+    res = res - res.mean()
+    for slowdown in (1.0, 1.2, 1.5):
+        for seed in range(3):
+            share = power._flagged_share(res, 6, slowdown, 1.1, 0.05, 64, np.random.default_rng(seed))
+            rng = np.random.default_rng(seed)  # the same draws, judged one check at a time
+            lb = rng.choice(res, (64, 6))
+            lc = rng.choice(res, (64, 6)) + math.log(slowdown)
+            flagged = 0
+            for b, c in zip(np.exp(lb), np.exp(lc)):
+                _, p = stats.welch_log_test(list(b), list(c))
+                if not math.isnan(p):
+                    flagged += bool(stats.verdict(stats.median_ratio(list(b), list(c)), p, True, 1.1, 0.05)[2])
+            assert share == pytest.approx(flagged / 64), (slowdown, seed)
+    constant = np.zeros(4)  # no spread at all: never a flag, whatever the slowdown
+    assert power._flagged_share(constant, 6, 2.0, 1.1, 0.05, 16, np.random.default_rng(0)) == 0.0
