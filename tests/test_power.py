@@ -159,3 +159,21 @@ def test_the_vectorised_simulation_applies_the_release_checks_rule_row_by_row():
             assert share == pytest.approx(flagged / 64), (slowdown, seed)
     constant = np.zeros(4)  # no spread at all: never a flag, whatever the slowdown
     assert power._flagged_share(constant, 6, 2.0, 1.1, 0.05, 16, np.random.default_rng(0)) == 0.0
+
+
+def test_thresholds_for_asv_conf_are_a_dozen_regexes_rounded_up():
+    """One regex per parameter set made asv publish recompile patterns beyond the re module's cache; grouped by
+    step they stay few, and no set's threshold goes down."""
+    import re
+
+    per_set = {f"^{re.escape(f'a.A.time_x({n})')}(@.*)?$": 0.05 + n / 1000 for n in range(600)}
+    grouped = power.grouped_thresholds(per_set)
+    assert len(grouped) <= len(power.THRESHOLD_STEPS) < 512
+    for regex, value in per_set.items():
+        name = regex[1:-len("(@.*)?$")].replace("\\", "")
+        matching = [v for k, v in grouped.items() if re.match(k, name) and re.match(k, name + "@main")]
+        if value <= power.THRESHOLD_FLOOR:
+            assert not matching  # the ".*" class covers it
+        else:
+            assert len(matching) == 1 and matching[0] >= value - 1e-9
+    assert all(power.is_measured_entry(k) for k in grouped)

@@ -157,6 +157,27 @@ def thresholds(results_list: Sequence[Mapping[str, Any]]) -> Dict[str, float]:
     return dict(sorted(out.items()))
 
 
+# The steps the measured thresholds are rounded up to in asv.conf.json. asv matches every regex of
+# regressions_thresholds against every graph entry of the site; Python's re module caches 512 compiled patterns,
+# so one regex per parameter set (500 and more) had every match recompile its pattern and made `asv publish`
+# run for tens of minutes. Grouped by step, a dozen regexes do the same work.
+THRESHOLD_STEPS = (0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 100.0)
+
+
+def grouped_thresholds(per_set: Mapping[str, float], floor: float = THRESHOLD_FLOOR) -> Dict[str, float]:
+    """:func:`thresholds`' entries for asv.conf.json: each set's threshold rounded up to the next of
+    :data:`THRESHOLD_STEPS` (so a set never gets less than it measured), sets at the floor left to the ``".*"``
+    class, and one regex per step matching all of its sets (``^(?:name(params)|...)(@.*)?$``)."""
+    by_step: Dict[float, List[str]] = {}
+    for regex, value in per_set.items():
+        step = next((x for x in THRESHOLD_STEPS if x >= value - 1e-12), THRESHOLD_STEPS[-1])
+        if step <= floor:
+            continue
+        body = regex[1:-len("(@.*)?$")] if is_measured_entry(regex) else regex
+        by_step.setdefault(step, []).append(body)
+    return {"^(?:" + "|".join(sorted(bodies)) + ")(@.*)?$": step for step, bodies in sorted(by_step.items())}
+
+
 def is_measured_entry(regex: str) -> bool:
     """Whether a ``regressions_thresholds`` key is one :func:`thresholds` wrote (an anchored parameter set)."""
     return regex.startswith("^") and regex.endswith("(@.*)?$")
@@ -255,10 +276,12 @@ def main(args: argparse.Namespace) -> int:
         try:
             config = _io.read_json(args.update_config, "asv configuration")
             with open(args.update_config, encoding="utf-8") as f:
-                text = with_thresholds(f.read(), merge_thresholds(config, measured)["regressions_thresholds"])
+                text = with_thresholds(f.read(), merge_thresholds(config, grouped_thresholds(measured))
+                                       ["regressions_thresholds"])
         except (OSError, ValueError) as exc:
             print(f"kbench power: {exc}", file=sys.stderr)
             return 2
         _io.atomic_write_text(args.update_config, text)
-        print(f"kbench power: {len(measured)} measured thresholds written to {args.update_config}", file=sys.stderr)
+        print(f"kbench power: {len(measured)} measured thresholds written to {args.update_config} (rounded up to "
+              f"{len(grouped_thresholds(measured))} steps)", file=sys.stderr)
     return 0
