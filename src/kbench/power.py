@@ -160,7 +160,7 @@ def thresholds(results_list: Sequence[Mapping[str, Any]]) -> Dict[str, float]:
 # The steps the measured thresholds are rounded up to in asv.conf.json. asv matches every regex of
 # regressions_thresholds against every graph entry of the site; Python's re module caches 512 compiled patterns,
 # so one regex per parameter set (500 and more) had every match recompile its pattern and made `asv publish`
-# run for tens of minutes. Grouped by step, a dozen regexes do the same work.
+# run past 10 minutes (measured; 29 s grouped). Grouped by step, a dozen regexes do the same work.
 THRESHOLD_STEPS = (0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 100.0)
 
 
