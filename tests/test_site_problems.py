@@ -66,3 +66,33 @@ def test_release_check_environments_are_labelled_and_never_open_a_view():
     plain = model.Env(machine="m", files=[], name="existing-py3.11-llvmlite0.50.0-numba0.68.1-numpy2.4.6")
     assert side.release_check and not plain.release_check
     assert "release check 20261202T052844Z, baseline" in side.label and "release check" not in plain.label
+
+
+def test_a_release_check_side_at_a_newer_commit_does_not_open_the_views():
+    """A release check's side measured at a newer commit than the last full run still comes after every
+    regular run (it holds a selection, often two sizes of a series); among regular runs the newest commit
+    comes first, and the sides are still listed, newest first, after them."""
+    from types import SimpleNamespace
+
+    from kbench.site import model
+
+    name = "matmul.Matmul.time_kernel"
+
+    def env(env_name, numba, date, started):
+        rf = SimpleNamespace(values={name: [object()]}, date=date, started=started, params={"numba": numba})
+        return model.Env(machine="m", files=[rf], name=env_name)
+
+    full_old = env("virtualenv-py3.11-numba0.68.1", "0.68.1", date=100, started=1)
+    full_new = env("existing-py3.11-numba0.68.1", "0.68.1", date=200, started=2)
+    side_new = env("virtualenv-py3.11-numba0.67.0-KBENCH_CHECK20261207T193604Z-baseline", "0.67.0", date=300,
+                   started=3)
+    side_newer = env("virtualenv-py3.11-numba0.68.1-KBENCH_CHECK20261207T212746Z-candidate", "0.68.1", date=400,
+                     started=4)
+    machine = model.Machine(name="m", info={}, path=None, records={},
+                            envs={e.name: e for e in (side_newer, full_old, side_new, full_new)})
+    order = model.envs_newest_commit_first(machine, [name])
+    assert order == [full_new, full_old, side_newer, side_new]
+    only_sides = model.Machine(name="m", info={}, path=None, records={},
+                               envs={e.name: e for e in (side_new, side_newer)})
+    assert model.envs_newest_commit_first(only_sides, [name]) == [side_newer, side_new]  # still shown
+    assert model.envs_newest_commit_first(machine, ["sumsq.SumSquares.time_kernel"]) == []

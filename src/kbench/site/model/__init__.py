@@ -46,17 +46,19 @@ def latest_values(env: Env, name: str) -> Tuple[Optional[ResultFile], List[Measu
 
 
 def envs_newest_commit_first(machine: Machine, names: Sequence[str]) -> List[Env]:
-    """The environments of ``machine`` that have results for any of ``names``, the one holding the newest
-    commit's results first: by the commit date asv stores, a regular run before a release check's side
-    (which holds a selection only) at the same commit, then the run's start, then by Numba release, newest first.
-    So a view opens on what the current code does, not on the newest Numba of an old commit."""
+    """The environments of ``machine`` that have results for any of ``names``, in the order a view shows them:
+    regular runs before release checks' sides, whatever their commits (a side holds a selection only, often
+    two sizes of a scaling series, so a view that opened on it would hide the full run); within each kind, the
+    one holding the newest commit's results first, by the commit date asv stores, then the run's start, then by
+    Numba release, newest first. So a view opens on what the current code does, not on the newest Numba of an
+    old commit, nor on a release check's partial selection."""
     keyed = []
     for env in machine.envs.values():
         newest = None
         for name in names:
             rf, vals = latest_values(env, name)
             if vals:
-                key = (rf.date, not env.release_check, rf.started)
+                key = (not env.release_check, rf.date, rf.started)
                 newest = key if newest is None or key > newest else newest
         if newest is not None:
             keyed.append((newest, version_key(env.numba), env.name, env))
