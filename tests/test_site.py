@@ -493,6 +493,56 @@ def test_releases_page_leads_with_the_release_history(tmp_path):
     assert "No <code>kbench history</code> run" in pages.releases.build(empty)["releases.html"]
 
 
+def test_history_verdicts_show_later_rechecks_of_the_same_row(tmp_path):
+    """A release check of the same pair made after a history run, on the same benchmark and parameters, is
+    shown under the history's verdict with its own verdict and a link; an earlier one, another pair's, another
+    row's or an untested row is not."""
+    from kbench import history as khistory
+    from kbench.site.model import records
+    params = {k: repr(v) for k, v in REGRESSED[1].items()}
+    reg = {"benchmark": REGRESSED[0], "params": params, "type": "time", "unit": "seconds",
+           "status": compare.REGRESSION, "gates": True, "ratio": 2.02, "p_value": 1e-7, "q_value": 2e-4,
+           "test": compare.TEST}
+    folder = tmp_path / "release-checks"
+    folder.mkdir()
+    rep = _current_report(1, [reg], {compare.REGRESSION: 1, "compared": 1, "total": 1})
+    rep["baseline"], rep["candidate"] = {"version": "0.59.1"}, {"version": "0.60.0"}
+    stem = "release-check-0.59.1-vs-0.60.0-20261202T200000Z"
+    (folder / f"{stem}.json").write_text(json.dumps(rep))
+    chain = khistory.ReleaseHistory.__new__(khistory.ReleaseHistory)
+    chain.chain, chain.run_id, chain.python = ["0.59.1", "0.60.0"], "20261202T200000Z", "3.11"
+    summary = khistory.ReleaseHistory.summary(chain, [(stem, rep, "")], 1, 100.0)
+    summary["created"] = "2026-12-02T21:00:00+00:00"
+    (folder / "history-0.59.1-to-0.60.0-20261202T200000Z.json").write_text(json.dumps(summary))
+
+    def later(name, created, status, ratio, base="0.59.1", cand="0.60.0", row_params=params):
+        r = _current_report(0, [dict(reg, status=status, ratio=ratio, params=row_params, gates=False)],
+                            {status: 1, "total": 1})
+        r["created"], r["baseline"], r["candidate"] = created, {"version": base}, {"version": cand}
+        r["machine"] = "cpu-2core-amd-epyc-znver2"
+        (folder / f"{name}.json").write_text(json.dumps(r))
+
+    later("release-check-0.59.1-vs-0.60.0-20261207T221513Z", "2026-12-07T22:19:48+00:00", compare.UNCHANGED, 1.039)
+    later("release-check-0.59.1-vs-0.60.0-20261201T000000Z", "2026-12-01T00:00:00+00:00", compare.UNCHANGED, 1.111)
+    later("release-check-0.60.0-vs-0.61.2-20261207T000000Z", "2026-12-07T00:00:00+00:00", compare.UNCHANGED, 1.222,
+          base="0.60.0", cand="0.61.2")
+    later("release-check-0.59.1-vs-0.60.0-20261207T000001Z", "2026-12-07T00:00:01+00:00", compare.UNCHANGED, 1.333,
+          row_params=dict(params, size="512"))
+    later("release-check-0.59.1-vs-0.60.0-20261207T000002Z", "2026-12-07T00:00:02+00:00", compare.NOT_TESTED, 1.444)
+    problems = []
+    m = model.Model(results_dir=tmp_path, machines={}, benchmarks={},
+                    reports=records.load_release_checks(tmp_path, problems),
+                    histories=records.load_histories(tmp_path, problems))
+    assert problems == []
+    page = pages.releases.build(m)["releases.html"]
+    row = page.split("0.59.1 \u2192 0.60.0</td>", 1)[1].split("</tr>", 1)[0]
+    assert "2.02\u00d7" in row and "re-checked 2026-12-07 on <code>cpu-2core-amd-epyc-znver2</code>" in row
+    assert "unchanged 1.04\u00d7" in row
+    assert "release-checks/release-check-0.59.1-vs-0.60.0-20261207T221513Z.html" in row
+    for ratio in ("1.11", "1.22", "1.33", "1.44"):
+        assert f"{ratio}\u00d7" not in row, ratio
+
+
 def test_views_open_on_the_newest_commit(tmp_path):
     """The newest commit measured only under the older Numba: the scaling, memory-order and roofline views
     still open on it (not on the newest Numba's older commit)."""

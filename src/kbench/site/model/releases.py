@@ -147,7 +147,7 @@ class HistoryPair:
     """One consecutive release pair of a ``kbench history`` run, with the verdicts of its report."""
     baseline: str
     candidate: str
-    regressions: List[Dict[str, Any]]  # benchmark, params, ratio, p_value, q_value (largest change first)
+    regressions: List[Dict[str, Any]]  # benchmark, params, ratio, p_value, q_value, rechecks (largest first)
     improvements: List[Dict[str, Any]]
     summary: Dict[str, int]
     report: Optional[Dict[str, Any]]  # the pair's release-check report, None when it is not in the folder
@@ -167,12 +167,40 @@ class History:
     settings: Dict[str, Any]
 
 
+_RECHECK_STATUSES = (C.REGRESSION, C.IMPROVEMENT, C.UNCHANGED, C.UNDECIDED)  # a test ran on the row
+
+
+def rechecks(change: Dict[str, Any], baseline: str, candidate: str, after: str,
+             reports: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Release checks of the same pair created after ``after`` (an ISO time) that tested the same benchmark
+    and parameters, newest first: what a later look at a history's verdict found (on any machine, which the
+    page names). Each entry: report, status, ratio, q_value, created, machine."""
+    out = []
+    for rep in reports:
+        if ((rep.get("baseline") or {}).get("version") != baseline
+                or (rep.get("candidate") or {}).get("version") != candidate
+                or str(rep.get("created") or "") <= after):
+            continue
+        for row in rep.get("rows") or []:
+            if (row.get("benchmark") == change.get("benchmark") and row.get("params") == change.get("params")
+                    and row.get("status") in _RECHECK_STATUSES):
+                out.append({"report": rep, "status": row["status"], "ratio": row.get("ratio"),
+                            "q_value": row.get("q_value"), "created": str(rep.get("created")),
+                            "machine": rep.get("machine")})
+    return sorted(out, key=lambda r: r["created"], reverse=True)
+
+
 def _history(summary: Dict[str, Any], reports_by_stem: Dict[str, Dict[str, Any]]) -> History:
     pairs = []
+    created = str(summary.get("created") or "")
+    reports = list(reports_by_stem.values())
     for p in summary.get("pairs") or []:
-        pairs.append(HistoryPair(str(p.get("baseline")), str(p.get("candidate")), list(p.get("regressions") or []),
-                                 list(p.get("improvements") or []), dict(p.get("summary") or {}),
-                                 reports_by_stem.get(str(p.get("report")))))
+        base, cand = str(p.get("baseline")), str(p.get("candidate"))
+        changes = {}
+        for kind in ("regressions", "improvements"):
+            changes[kind] = [dict(c, rechecks=rechecks(c, base, cand, created, reports)) for c in p.get(kind) or []]
+        pairs.append(HistoryPair(base, cand, changes["regressions"], changes["improvements"],
+                                 dict(p.get("summary") or {}), reports_by_stem.get(str(p.get("report")))))
     return History(str(summary.get("machine")), str(summary.get("created") or ""), str(summary.get("commit") or ""),
                    [str(v) for v in summary.get("releases") or []], pairs, summary.get("exit_status"),
                    list(summary.get("problems") or []), summary.get("wall_seconds"), dict(summary.get("settings") or {}))

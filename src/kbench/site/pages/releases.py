@@ -42,8 +42,22 @@ def _verdicts(report: Dict[str, Any]) -> str:
                                     numeric=[3]), open_=True)
 
 
-def _changes(changes: List[Dict[str, Any]], cls: str) -> str:
-    """The verdicts of one side of a pair, one per line, with ratio and adjusted q."""
+def _ratio_text(ratio: Any) -> str:
+    return f"{ratio:.2f}\u00d7" if isinstance(ratio, (int, float)) else H.esc(ratio)
+
+
+def _recheck(model: Model, r: Dict[str, Any]) -> str:
+    """One later release check's verdict on a history's row, linked to its report."""
+    href = model.report_links(r["report"]).get("html")
+    where = f"{H.esc(r['created'][:10])} on <code>{H.esc(r['machine'])}</code>"
+    text = f"re-checked {where}: {H.esc(r['status'])} {_ratio_text(r['ratio'])}"
+    return f'<br><span class="recheck">{text}' + (f' (<a href="{H.esc(href)}">report</a>)' if href else "") \
+        + "</span>"
+
+
+def _changes(model: Model, changes: List[Dict[str, Any]], cls: str) -> str:
+    """The verdicts of one side of a pair, one per line, with ratio and adjusted q, and what any later
+    release check of the same pair found for the same row."""
     if not changes:
         return "none"
     items = []
@@ -51,10 +65,9 @@ def _changes(changes: List[Dict[str, Any]], cls: str) -> str:
         q = c.get("q_value")
         test = f", q {q:.2g}" if isinstance(q, (int, float)) else ""
         params = params_text(c.get("params") or {})
-        ratio = c.get("ratio")
-        ratio_text = f"{ratio:.2f}\u00d7" if isinstance(ratio, (int, float)) else H.esc(ratio)
         items.append(f'<span class="{cls}"><code>{H.esc(c.get("benchmark"))}</code>'
-                     + (f" ({H.esc(params)})" if params else "") + f" {ratio_text}{H.esc(test)}</span>")
+                     + (f" ({H.esc(params)})" if params else "") + f" {_ratio_text(c.get('ratio'))}{H.esc(test)}</span>"
+                     + "".join(_recheck(model, r) for r in c.get("rechecks") or []))
     return "<br>".join(items)
 
 
@@ -67,8 +80,8 @@ def _history(model: Model, h: History) -> List[str]:
         if p.report is not None:
             link = f'<a href="{H.esc(model.report_links(p.report)["html"])}">report</a>'
         rows.append([f"{H.esc(p.baseline)} \u2192 {H.esc(p.candidate)}",
-                     "not trusted: the run broke" if broke else _changes(p.regressions, "regression"),
-                     "not trusted: the run broke" if broke else _changes(p.improvements, "improvement"),
+                     "not trusted: the run broke" if broke else _changes(model, p.regressions, "regression"),
+                     "not trusted: the run broke" if broke else _changes(model, p.improvements, "improvement"),
                      H.esc(p.summary.get(stats.UNDECIDED, 0)), H.esc(p.summary.get(stats.UNCHANGED, 0)),
                      H.esc(p.summary.get(stats.NOT_TESTED, 0)),
                      H.esc(p.summary.get("compared", 0)), link])
