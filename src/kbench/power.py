@@ -273,15 +273,15 @@ def main(args: argparse.Namespace) -> int:
     if args.thresholds:
         _io.atomic_write_json(args.thresholds, measured)
     if args.update_config:
+        grouped = grouped_thresholds(measured)
         try:
             config = _io.read_json(args.update_config, "asv configuration")
             with open(args.update_config, encoding="utf-8") as f:
-                text = with_thresholds(f.read(), merge_thresholds(config, grouped_thresholds(measured))
-                                       ["regressions_thresholds"])
+                text = with_thresholds(f.read(), merge_thresholds(config, grouped)["regressions_thresholds"])
         except (OSError, ValueError) as exc:
             print(f"kbench power: {exc}", file=sys.stderr)
             return 2
         _io.atomic_write_text(args.update_config, text)
         print(f"kbench power: {len(measured)} measured thresholds written to {args.update_config} (rounded up to "
-              f"{len(grouped_thresholds(measured))} steps)", file=sys.stderr)
+              f"{len(grouped)} steps)", file=sys.stderr)
     return 0
