@@ -508,6 +508,7 @@ def test_history_verdicts_show_later_rechecks_of_the_same_row(tmp_path):
     rep = _current_report(1, [reg], {compare.REGRESSION: 1, "compared": 1, "total": 1})
     rep["baseline"], rep["candidate"] = {"version": "0.59.1"}, {"version": "0.60.0"}
     stem = "release-check-0.59.1-vs-0.60.0-20261202T200000Z"
+    rep["created"] = "2026-12-02T21:00:01+00:00"  # the run's own report, stamped a second after its summary
     (folder / f"{stem}.json").write_text(json.dumps(rep))
     chain = khistory.ReleaseHistory.__new__(khistory.ReleaseHistory)
     chain.chain, chain.run_id, chain.python = ["0.59.1", "0.60.0"], "20261202T200000Z", "3.11"
@@ -539,6 +540,7 @@ def test_history_verdicts_show_later_rechecks_of_the_same_row(tmp_path):
     assert "2.02\u00d7" in row and "re-checked 2026-12-07 on <code>cpu-2core-amd-epyc-znver2</code>" in row
     assert "unchanged 1.04\u00d7" in row
     assert "release-checks/release-check-0.59.1-vs-0.60.0-20261207T221513Z.html" in row
+    assert "re-checked 2026-12-02" not in row  # its own pair report is no re-check
     for ratio in ("1.11", "1.22", "1.33", "1.44"):
         assert f"{ratio}\u00d7" not in row, ratio
 

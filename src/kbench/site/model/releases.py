@@ -193,7 +193,9 @@ def rechecks(change: Dict[str, Any], baseline: str, candidate: str, after: str,
 def _history(summary: Dict[str, Any], reports_by_stem: Dict[str, Dict[str, Any]]) -> History:
     pairs = []
     created = str(summary.get("created") or "")
-    reports = list(reports_by_stem.values())
+    # the run's own pair reports are no re-check of it, whatever second each was stamped in
+    own = {str(p.get("report")) for p in summary.get("pairs") or []}
+    reports = [r for stem, r in reports_by_stem.items() if stem not in own]
     for p in summary.get("pairs") or []:
         base, cand = str(p.get("baseline")), str(p.get("candidate"))
         changes = {}
