@@ -39,6 +39,19 @@ def _device_args(rep, args):
     return out
 
 
+def copy_keeping_layout(a):
+    """A fresh copy of ``a`` with the same strides. ``ndarray.copy`` would make a strided view contiguous, and
+    some reproducers are about how a non-contiguous array is compiled for."""
+    if a.flags.c_contiguous or a.ndim == 0:
+        return a.copy()
+    if any(s <= 0 or s % a.itemsize for s in a.strides):
+        raise ValueError(f"zoo arguments need positive strides in whole elements, not {a.strides}")
+    span = 1 + sum((n - 1) * s // a.itemsize for n, s in zip(a.shape, a.strides))
+    out = np.lib.stride_tricks.as_strided(np.empty(span, a.dtype), a.shape, a.strides)
+    out[...] = a
+    return out
+
+
 def check(rep, result, args):
     """Raise AssertionError unless ``result`` matches the reference (exactly for integers)."""
     expected = rep.reference(*args)
@@ -71,7 +84,7 @@ class Zoo:
             raise NotImplementedError(reason)
         host_args = rep.make_args(np.random.default_rng(0))
         fn = rep.build(False)
-        args = _device_args(rep, tuple(a.copy() if isinstance(a, np.ndarray) else a for a in host_args))
+        args = _device_args(rep, tuple(copy_keeping_layout(a) if isinstance(a, np.ndarray) else a for a in host_args))
         check(rep, fn(*args), host_args)  # also the warm-up: the kernel is compiled before anything is timed
 
         def run():

@@ -27,12 +27,52 @@ def test_the_zoo_has_eight_kinds_and_a_compile_time_case():
 @pytest.mark.parametrize("name", CPU + GPU)
 def test_record_names_an_issue_and_an_ordered_release_pair(name):
     rep = zoo.reproducer(name)
-    assert re.fullmatch(r"(numba/numba|NVIDIA/numba-cuda)#\d+", rep.issue), rep.issue
-    assert rep.package == ("numba-cuda" if rep.issue.startswith("NVIDIA/") else "numba")
+    if rep.issue is None:  # a finding of this suite, with no public report yet: it says which run found it
+        assert rep.found_by and "kbench" in rep.found_by
+        assert rep.package == "numba"
+    else:
+        assert re.fullmatch(r"(numba/numba|NVIDIA/numba-cuda)#\d+", rep.issue), rep.issue
+        assert rep.package == ("numba-cuda" if rep.issue.startswith("NVIDIA/") else "numba")
     assert Version(rep.good) < Version(rep.bad)
     if rep.fixed:
         assert Version(rep.bad) < Version(rep.fixed)
     assert rep.reported and rep.direction in ("regression", "improvement")
+
+
+def test_a_record_without_an_issue_must_say_what_found_it():
+    rep = zoo.reproducer("strided_fastmath_sum")
+    with pytest.raises(ValueError, match="needs a public issue or, for a finding of this suite, found_by"):
+        zoo._register(zoo.dataclasses.replace(rep, name="orphan", found_by=None))
+    assert "orphan" not in [r.name for r in zoo.reproducers()]
+
+
+@pytest.mark.parametrize("view", [
+    lambda a: a[::2], lambda a: a.reshape(40, 50)[:, ::3], lambda a: a.reshape(40, 50).T, lambda a: a[:7]])
+def test_benchmark_copies_keep_the_argument_layout(view):
+    from benchmarks.zoo import copy_keeping_layout
+    a = view(np.arange(2000.0))
+    c = copy_keeping_layout(a)
+    assert c.strides == a.strides and c.shape == a.shape
+    np.testing.assert_array_equal(c, a)
+    assert not np.shares_memory(c, a)
+    c[...] = -1.0  # a copy the kernel may write to without touching the reference's input
+    assert (a >= 0).all()
+
+
+def test_benchmark_copy_refuses_a_layout_it_cannot_keep():
+    from benchmarks.zoo import copy_keeping_layout
+    with pytest.raises(ValueError, match="positive strides"):
+        copy_keeping_layout(np.arange(10.0)[::-1])
+
+
+@pytest.mark.skipif(SIMULATED, reason="CPU reproducers run in the main test process")
+def test_strided_reproducer_is_timed_on_a_strided_array():
+    from benchmarks import zoo as bench
+    b = bench.Zoo()
+    b.setup("strided_fastmath_sum")
+    fn = zoo.reproducer("strided_fastmath_sum").build(False)
+    # the dispatcher was compiled for the non-contiguous ('A') layout only: the timed call is the strided one
+    assert [sig[0].layout for sig in fn.signatures] == ["A"]
 
 
 def test_unknown_reproducer_is_a_clear_error():

@@ -30,12 +30,14 @@ class Reproducer:
     what the call must return (checked before anything is timed). ``measures`` is ``"call"`` (seconds per
     call of the compiled kernel) or ``"compile"`` (seconds of the first call of a fresh dispatcher).
     ``good`` and ``bad`` are the releases before and at the slowdown (``fixed`` where it was fixed);
-    ``package`` says whose releases those are, ``numba`` or ``numba-cuda``.
+    ``package`` says whose releases those are, ``numba`` or ``numba-cuda``. ``issue`` is the public report
+    (``owner/repo#N``); a slowdown this suite found itself, with no public report yet, has ``issue=None`` and
+    says in ``found_by`` which run found it.
     """
 
     name: str
     kind: str
-    issue: str
+    issue: Optional[str]
     package: str
     good: str
     bad: str
@@ -47,6 +49,7 @@ class Reproducer:
     measures: str = "call"
     device: str = "cpu"
     direction: str = "regression"  # "improvement" where the issue's change made the release faster
+    found_by: Optional[str] = None
 
 
 _REPRODUCERS: Dict[str, Reproducer] = {}
@@ -55,6 +58,8 @@ _REPRODUCERS: Dict[str, Reproducer] = {}
 def _register(rep: Reproducer) -> Reproducer:
     if rep.name in _REPRODUCERS:
         raise ValueError(f"reproducer {rep.name!r} is registered twice")
+    if rep.issue is None and not rep.found_by:
+        raise ValueError(f"{rep.name}: a record needs a public issue or, for a finding of this suite, found_by")
     if rep.measures not in ("call", "compile"):
         raise ValueError(f"{rep.name}: measures must be 'call' or 'compile', not {rep.measures!r}")
     _REPRODUCERS[rep.name] = rep
@@ -232,6 +237,34 @@ _register(Reproducer(
     build=_jit(_row_sums),
     make_args=lambda rng: (rng.random((1000, 1000)),),
     reference=lambda a: (a * a).sum(axis=1),
+))
+
+
+# --- vectorisation of strided loops ------------------------------------------------------------------------
+
+def _strided_sum():
+    def sum_of_squares(x):
+        total = 0.0
+        for i in range(x.shape[0]):
+            total += x[i] * x[i]
+        return total
+    return sum_of_squares
+
+
+_register(Reproducer(
+    name="strided_fastmath_sum", kind="vectorisation/strided", issue=None, package="numba",
+    good="0.66.0", bad="0.67.0", fixed=None,
+    found_by="kbench history 0.65.1 -> 0.68.1 (2026-12-07): 20 strided rows of sumsq.jit_parallel, "
+             "gauss.poly_prange and normalise.jit_parallel 1.4-4.6x slower on 0.67.0, every contiguous row unchanged",
+    reported="no public report found; here a fastmath sum of squares over a non-contiguous float64 vector of "
+             "10^6 was 0.6 ms on 0.66.0 and 1.5 ms on 0.67.0 and 0.68.1 (Zen 2). In the 'A'-layout "
+             "specialisation 0.67.0 addresses elements by byte offsets, and LLVM guards the vectorised loop "
+             "with a check that the byte stride is 1, which no float64 array passes: every strided call runs "
+             "the scalar loop. Numba 0.66.0 with llvmlite 0.49.0 is fast, so the change is Numba's",
+    build=_jit(_strided_sum, fastmath=True),
+    # a view of every other element: the kernel is compiled for, and called with, a non-contiguous array
+    make_args=lambda rng: (rng.random(2_000_000)[::2],),
+    reference=lambda x: float((x * x).sum()),
 ))
 
 
