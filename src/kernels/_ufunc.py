@@ -10,7 +10,7 @@ import numba
 import numba.extending
 import numpy as np
 
-from . import _checks, _gpu, _jit, _vectors
+from . import _alloc, _checks, _gpu, _jit, _vectors
 
 SIGNATURES = ("float32", "float64")
 
@@ -45,8 +45,10 @@ def vectorize_target(scalar, nargs, target, tag=None, what=None, **options):
             return _cuda_call(ufunc, names, what)
 
         def call(*xs, **kwargs):
-            check_call(what, names, xs, kwargs)
-            return ufunc(*xs)
+            dtype = check_call(what, names, xs, kwargs)
+            # the result on a cache line, as every host kernel's (kernels._alloc): NumPy's own allocation for a
+            # ufunc's output lands at a different alignment from one process to the next
+            return ufunc(*xs, out=_alloc.empty(np.broadcast_shapes(*(x.shape for x in xs)), dtype))
 
         call.ufunc = ufunc
         return call
@@ -169,7 +171,7 @@ def prange_target(scalar, nargs, tag, what, **options):
 
         def call(*xs, **kwargs):
             dtype = check_call(what, names, xs, kwargs)
-            out = np.empty(xs[0].shape[0], dtype=dtype)
+            out = _alloc.empty(xs[0].shape[0], dtype)
             kernel(*xs, out)
             return out
 

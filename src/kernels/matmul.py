@@ -18,7 +18,7 @@ from numba import types
 from numba.core.errors import NumbaIRAssumptionWarning
 from numba.extending import overload
 
-from . import _checks, _gpu, _host, _jit
+from . import _alloc, _checks, _gpu, _host, _jit
 from ._simd import prefetch, vadd, vbroadcast, vload, vmuladd, vstore, vzeros
 from ._family import Family, Limits
 from ._registry import Target, register, register_family
@@ -291,7 +291,7 @@ def _host_loop_target(loop):
 
     def matmul(A, B):
         dtype = validate(A, B)
-        C = np.zeros((A.shape[0], B.shape[1]), dtype=dtype)
+        C = _alloc.zeros((A.shape[0], B.shape[1]), dtype)
         loop(A, B, C)
         return C
 
@@ -450,13 +450,13 @@ def blocked_kernel(tile=None, name="jit_blocked"):
 
     def matmul(A, B):
         dtype = validate(A, B)
-        C = np.zeros((A.shape[0], B.shape[1]), dtype=dtype)
+        C = _alloc.zeros((A.shape[0], B.shape[1]), dtype)
         plan = blocked_plan(A.shape[0], A.shape[1], B.shape[1], C.dtype.itemsize, numba.get_num_threads(),
                             tile=(mr, nv))
         buffers = scratch.__dict__.setdefault("buffers", {})
         for part, size in (("a", plan.a_size), ("b", plan.b_size), ("edge", plan.edge_size)):
             if (part, C.dtype) not in buffers or buffers[part, C.dtype].size < size:
-                buffers[part, C.dtype] = np.empty(max(size, 1), dtype=C.dtype)
+                buffers[part, C.dtype] = _alloc.empty(max(size, 1), C.dtype)
         kernel(A, B, C, plan.lanes, plan.nr, plan.kc, plan.nc, plan.mc_rows,
                buffers["a", C.dtype], buffers["b", C.dtype], buffers["edge", C.dtype])
         return C

@@ -15,7 +15,7 @@ import sys
 import numba
 import numpy as np
 
-from . import _checks, _jit, _vectors
+from . import _alloc, _checks, _jit, _vectors
 from ._family import Family
 from ._registry import Target, register, register_family
 
@@ -76,7 +76,7 @@ def _numba_target():
         validate(x)
         mean, std = moments_jit(x)
         _checks.check_spread(mean, std, x.dtype)
-        out = np.empty(x.shape[0], dtype=x.dtype)
+        out = _alloc.empty(x.shape[0], x.dtype)
         scale_jit(x, mean, std, out)
         return out
 
