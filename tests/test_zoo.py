@@ -1,5 +1,6 @@
 """The regression zoo: every record is complete and names a real release pair; every CPU reproducer matches
 its reference and runs through its benchmark class; the CUDA ones run under the simulator."""
+import dataclasses
 import re
 import sys
 from pathlib import Path
@@ -42,7 +43,7 @@ def test_record_names_an_issue_and_an_ordered_release_pair(name):
 def test_a_record_without_an_issue_must_say_what_found_it():
     rep = zoo.reproducer("strided_fastmath_sum")
     with pytest.raises(ValueError, match="needs a public issue or, for a finding of this suite, found_by"):
-        zoo._register(zoo.dataclasses.replace(rep, name="orphan", found_by=None))
+        zoo._register(dataclasses.replace(rep, name="orphan", found_by=None))
     assert "orphan" not in [r.name for r in zoo.reproducers()]
 
 

@@ -48,7 +48,7 @@ def vectorize_target(scalar, nargs, target, tag=None, what=None, **options):
             dtype = check_call(what, names, xs, kwargs)
             # the result on a cache line, as every host kernel's (kernels._alloc): NumPy's own allocation for a
             # ufunc's output lands at a different alignment from one process to the next
-            return ufunc(*xs, out=_alloc.empty(np.broadcast_shapes(*(x.shape for x in xs)), dtype))
+            return ufunc(*xs, out=_alloc.empty(xs[0].shape[0], dtype))  # check_call: 1-D, one length
 
         call.ufunc = ufunc
         return call
